@@ -1,0 +1,279 @@
+"""Pydantic models of every message on the wire.
+
+Device → server: :class:`StateMessage`, :class:`Telemetry`, :class:`Ack`.
+Server → device: :class:`CommandEnvelope` wrapping a signed :class:`CommandPayload` whose ``body``
+is one of :class:`PlayBody`, :class:`StopBody`, :class:`SetVolumeBody`, :class:`RebootBody`.
+Messages a device sends ignore unknown fields (forward compatible); what we send is strict.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from protocols.exceptions import PayloadError
+from protocols.priority import OriginLevel, PreemptPolicy, Priority
+from protocols.topics import ID_PATTERN
+
+PROTOCOL_VERSION = 1
+MAX_DEVICE_PAYLOAD = 16 * 1024
+"""Largest payload the server accepts from a device (bytes)."""
+MAX_COMMAND_PAYLOAD = 64 * 1024
+"""Largest command envelope a device must accept (bytes)."""
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must carry a time zone (use UTC, e.g. 2026-01-01T00:00:00Z)")
+    return value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
+Id = Annotated[str, Field(pattern=f"^{ID_PATTERN}$")]
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Incoming(BaseModel):
+    """A device message: frozen, unknown fields ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class _Outgoing(BaseModel):
+    """A server message: frozen, unknown fields refused at construction."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeviceKind(StrEnum):
+    """What the device is."""
+
+    SPEAKER = "speaker"
+    EBOARD = "eboard"
+
+
+class StateMessage(_Incoming):
+    """Retained presence on ``dev/{id}/state``: the Will says offline, the first publish online."""
+
+    online: bool
+    session: int = Field(ge=0, le=2**63 - 1)
+    at: UtcDatetime | None = None
+    kind: DeviceKind | None = None
+    firmware: str | None = Field(default=None, max_length=64)
+    vendor: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=64)
+    heartbeat_s: int | None = Field(default=None, ge=5, le=3600)
+
+
+class Telemetry(_Incoming):
+    """Periodic heartbeat on ``dev/{id}/telemetry``; silence marks the device stale."""
+
+    session: int = Field(ge=0, le=2**63 - 1)
+    at: UtcDatetime
+    uptime_s: int | None = Field(default=None, ge=0)
+    volume: int | None = Field(default=None, ge=0, le=100)
+    playing: str | None = Field(default=None, max_length=64)
+    rssi_dbm: int | None = Field(default=None, ge=-150, le=0)
+    temperature_c: float | None = Field(default=None, ge=-50, le=150)
+    cache_bytes: int | None = Field(default=None, ge=0)
+    clock_offset_ms: int | None = None
+    firmware: str | None = Field(default=None, max_length=64)
+
+
+class AckStatus(StrEnum):
+    """The life of one command on one device, in order; terminal states end it."""
+
+    RECEIVED = "received"
+    REJECTED = "rejected"
+    DOWNLOADED = "downloaded"
+    STARTED = "started"
+    DONE = "done"
+    FAILED = "failed"
+    PREEMPTED = "preempted"
+    EXPIRED = "expired"
+
+    @property
+    def terminal(self) -> bool:
+        """No later ack for the same command is expected after this one."""
+        return self in _TERMINAL
+
+    @property
+    def rank(self) -> int:
+        """Progress order; a delivery record never moves to a lower rank."""
+        return _ACK_RANK[self]
+
+
+_TERMINAL = frozenset({AckStatus.REJECTED, AckStatus.DONE, AckStatus.FAILED, AckStatus.EXPIRED})
+_ACK_RANK = {
+    AckStatus.RECEIVED: 1,
+    AckStatus.DOWNLOADED: 2,
+    AckStatus.STARTED: 3,
+    AckStatus.PREEMPTED: 4,
+    AckStatus.REJECTED: 5,
+    AckStatus.FAILED: 5,
+    AckStatus.EXPIRED: 5,
+    AckStatus.DONE: 5,
+}
+
+
+class Ack(_Incoming):
+    """A device's report on one command, on ``dev/{id}/ack``."""
+
+    command_id: Id
+    status: AckStatus
+    at: UtcDatetime
+    session: int | None = Field(default=None, ge=0)
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Target(_Outgoing):
+    """Who a command is for: exactly one of a device list, an area path or a group."""
+
+    devices: tuple[Id, ...] | None = Field(default=None, min_length=1, max_length=1000)
+    area: tuple[Id, ...] | None = Field(default=None, min_length=1, max_length=3)
+    group: Id | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Target:
+        if sum(x is not None for x in (self.devices, self.area, self.group)) != 1:
+            raise ValueError("a target names exactly one of: devices, area, group")
+        return self
+
+    def covers(self, device_id: str, area_path: tuple[str, ...], groups: frozenset[str] | set[str]) -> bool:
+        """True when a device with this id, area path and groups is among the targets."""
+        if self.devices is not None:
+            return device_id in self.devices
+        if self.area is not None:
+            return tuple(area_path[: len(self.area)]) == self.area
+        return self.group in groups
+
+
+class CommandType(StrEnum):
+    """Command types of protocol v1. A device rejects any other with ``unsupported_type``."""
+
+    PLAY = "play"
+    STOP = "stop"
+    SET_VOLUME = "set_volume"
+    REBOOT = "reboot"
+
+
+class MediaRef(_Outgoing):
+    """Audio by reference: the device downloads ``url``, checks ``sha256`` and ``size``, caches by hash."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    sha256: Sha256Hex
+    size: int = Field(gt=0)
+    duration_ms: int = Field(gt=0)
+    content_type: str = "audio/mpeg"
+
+
+class PlayBody(_Outgoing):
+    """Play a media file at ``start_at`` (device clock, UTC), or as soon as it is downloaded."""
+
+    media: MediaRef
+    title: str = Field(default="", max_length=200)
+    start_at: UtcDatetime | None = None
+    on_preempt: PreemptPolicy = PreemptPolicy.RESUME
+    volume: int | None = Field(default=None, ge=0, le=100)
+
+
+class StopBody(_Outgoing):
+    """Stop one command's playback, or whatever plays when ``command_id`` is null."""
+
+    command_id: Id | None = None
+
+
+class SetVolumeBody(_Outgoing):
+    """Set the output volume, 0 to 100."""
+
+    volume: int = Field(ge=0, le=100)
+
+
+class RebootBody(_Outgoing):
+    """Restart the device after ``delay_s`` seconds."""
+
+    delay_s: int = Field(default=0, ge=0, le=3600)
+
+
+CommandBody = PlayBody | StopBody | SetVolumeBody | RebootBody
+BODY_MODELS: dict[CommandType, type[_Outgoing]] = {
+    CommandType.PLAY: PlayBody,
+    CommandType.STOP: StopBody,
+    CommandType.SET_VOLUME: SetVolumeBody,
+    CommandType.REBOOT: RebootBody,
+}
+
+
+class CommandPayload(BaseModel):
+    """The signed part of a command. ``type`` stays a string so an unknown type can be refused by name."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    v: int = PROTOCOL_VERSION
+    id: Id
+    type: str = Field(min_length=1, max_length=32)
+    iat: UtcDatetime
+    exp: UtcDatetime
+    target: Target
+    priority: Priority = Priority.NORMAL
+    origin: OriginLevel = OriginLevel.PROVINCE
+    body: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _window(self) -> CommandPayload:
+        if self.exp <= self.iat:
+            raise ValueError("exp must be after iat")
+        return self
+
+    def parsed_body(self) -> CommandBody:
+        """The body as its typed model; ValueError for an unknown type or an invalid body."""
+        model = BODY_MODELS[CommandType(self.type)]
+        return model.model_validate(self.body)  # type: ignore[return-value]
+
+
+class CommandEnvelope(_Outgoing):
+    """What travels on a ``cmd`` topic: the payload's exact bytes (base64url) and their Ed25519 signature."""
+
+    kid: Id
+    alg: Literal["Ed25519"] = "Ed25519"
+    payload: str = Field(min_length=1)
+    sig: str = Field(min_length=1)
+
+
+class ServerState(_Outgoing):
+    """The server's own retained presence on ``server/state``."""
+
+    online: bool
+    at: UtcDatetime
+    version: str = ""
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_message(model: type[M], raw: bytes | str, *, limit: int = MAX_DEVICE_PAYLOAD) -> M:
+    """Parse a JSON payload into ``model``; PayloadError with a readable reason on anything wrong."""
+    kind = model.__name__
+    if len(raw) > limit:
+        raise PayloadError(kind, f"{len(raw)} bytes is over the {limit}-byte limit")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(kind, f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PayloadError(kind, "not a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise PayloadError(kind, f"{where}: {first['msg']}") from None
+
+
+def dump(message: BaseModel) -> bytes:
+    """Compact JSON bytes of a message, UTF-8, None fields left out."""
+    return message.model_dump_json(exclude_none=True).encode()

@@ -1,0 +1,94 @@
+"""One settings object for the whole server (environment prefix ``NGUON_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server settings; embedded defaults need nothing set, production refuses missing secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="NGUON_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("nguon-data")
+    database_url: str | None = None
+    """SQLAlchemy URL; default: SQLite file ``<data_dir>/nguon.db``."""
+
+    mqtt_url: str | None = None
+    """``mqtt://host:port``; unset starts the embedded broker on ``embedded_broker_port`` (0 = free port)."""
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    embedded_broker_port: int = 0
+    mqtt_shared_group: str | None = None
+    """Consume device messages through ``$share/<group>/...`` (replicas; needs MQTT 5 broker support)."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    public_url: str | None = None
+    """Base URL devices use to download media; default ``http://<http_host>:<http_port>``."""
+
+    province_code: str = "64"
+    signing_kid: str = "k1"
+    signing_key_path: Path | None = None
+    """PEM of the Ed25519 command key; default ``<data_dir>/keys/<kid>.pem``, generated in development."""
+
+    heartbeat_s: int = Field(default=30, ge=1)
+    inactivity_timeout_s: float = Field(default=90, gt=0)
+    """Silence after which an online device is shown ``stale``."""
+    offline_alarm_after_s: float = 600
+    flapping_window_s: float = 600
+    flapping_threshold: int = 5
+    presence_flush_s: float = 0.2
+    """How often buffered presence changes are written to the database in one batch."""
+
+    command_ttl_s: int = 3600
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_audio_seconds: int = 3600
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.env == "production":
+            missing = []
+            if not self.database_url:
+                missing.append("NGUON_DATABASE_URL")
+            if not self.mqtt_url:
+                missing.append("NGUON_MQTT_URL")
+            if self.mqtt_url and not (self.mqtt_username and self.mqtt_password):
+                missing.append("NGUON_MQTT_USERNAME/NGUON_MQTT_PASSWORD")
+            if self.signing_key_path is None or not self.signing_key_path.exists():
+                missing.append("NGUON_SIGNING_KEY_PATH (an existing key file)")
+            if missing:
+                raise ValueError("production needs: " + ", ".join(missing))
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'nguon.db').resolve()}"
+
+    @property
+    def key_path(self) -> Path:
+        """Where the command signing key lives."""
+        return self.signing_key_path or self.data_dir / "keys" / f"{self.signing_kid}.pem"
+
+    @property
+    def media_dir(self) -> Path:
+        """Content-addressed media directory."""
+        return self.data_dir / "media"
+
+    @property
+    def base_url(self) -> str:
+        """Base URL for links devices follow."""
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own)."""
+    return Settings()

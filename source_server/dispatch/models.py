@@ -1,0 +1,84 @@
+"""Tables of dispatch: media, commands, per-device deliveries and the outbox of MQTT publishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from source_server.db import Base, UtcDateTime, utcnow
+
+
+class Media(Base):
+    """An audio file in the content-addressed store (``<sha256>.<ext>``)."""
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Command(Base):
+    """One signed command sent to a target (a broadcast is a ``play`` command)."""
+
+    __tablename__ = "commands"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(16))
+    media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
+    envelope: Mapped[str] = mapped_column(Text)
+    """The signed envelope exactly as published (re-sent unchanged to devices that reconnect)."""
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """The state of one command on one targeted device, moved only by that device's acks."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_device_status", "device_id", "status"),)
+
+    command_id: Mapped[str] = mapped_column(ForeignKey("commands.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending (nothing heard yet) or the last AckStatus reported."""
+    reason: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When a terminal ack (done, failed, rejected, expired) was received."""
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """A publish that must leave the house: written in the same transaction as its cause, sent after."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(Text)
+    qos: Mapped[int] = mapped_column(Integer, default=1)
+    retain: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    not_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,39 @@
+"""Prometheus metrics of the server, in one registry so tests and ``/metrics`` see the same thing."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+MQTT_IN = Counter("nguon_mqtt_messages_in_total", "Device messages received, by type", ["type"], registry=REGISTRY)
+MQTT_OUT = Counter("nguon_mqtt_messages_out_total", "Messages published, by type", ["type"], registry=REGISTRY)
+MQTT_REJECTED = Counter(
+    "nguon_mqtt_rejected_total", "Device messages refused, by reason", ["reason"], registry=REGISTRY
+)
+MQTT_CONNECTED = Gauge("nguon_mqtt_connected", "1 while the server is connected to the broker", registry=REGISTRY)
+DEVICES = Gauge(
+    "nguon_devices", "Devices by status, kind and commune", ["status", "kind", "commune"], registry=REGISTRY
+)
+DISPATCH_ACK_LATENCY = Histogram(
+    "nguon_dispatch_ack_latency_seconds",
+    "Time from a command's dispatch to each device's ack, by ack status",
+    ["status"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60, 300),
+    registry=REGISTRY,
+)
+DB_BATCH_SIZE = Histogram(
+    "nguon_db_write_batch_size",
+    "Rows written per batch, by writer",
+    ["writer"],
+    buckets=(1, 10, 50, 100, 500, 1000, 5000, 10000),
+    registry=REGISTRY,
+)
+DB_WRITE_LAG = Histogram(
+    "nguon_db_write_lag_seconds",
+    "Age of the oldest buffered change when its batch was committed, by writer",
+    ["writer"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+    registry=REGISTRY,
+)
+OUTBOX_PENDING = Gauge("nguon_outbox_pending", "Outbox messages not yet published", registry=REGISTRY)

@@ -1,0 +1,27 @@
+"""Every table, imported in one place for Alembic and ``create_all``."""
+
+from __future__ import annotations
+
+from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User
+from source_server.db import Base
+from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
+from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
+
+__all__ = [
+    "Alarm",
+    "ApiToken",
+    "Area",
+    "AuditEntry",
+    "Base",
+    "Command",
+    "Delivery",
+    "Device",
+    "DeviceAreaChange",
+    "DeviceEvent",
+    "DeviceGroup",
+    "Media",
+    "OutboxMessage",
+    "Presence",
+    "RoleGrant",
+    "User",
+]

@@ -1,0 +1,116 @@
+"""The running server's long-lived parts, started and stopped together by the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from protocols import (
+    Ack,
+    DeviceChannel,
+    PayloadError,
+    StateMessage,
+    Telemetry,
+    TopicError,
+    parse_device_topic,
+    parse_message,
+)
+from source_server.broker import BrokerLauncher, EmbeddedBroker, ExternalBroker
+from source_server.config import Settings
+from source_server.db import make_engine, make_sessionmaker, utcnow
+from source_server.dispatch.media import MediaStore
+from source_server.dispatch.tasks import Dispatcher
+from source_server.events import EventHub
+from source_server.fleet.presence import PresenceTracker
+from source_server.keys import load_signing_key
+from source_server.metrics import MQTT_IN, MQTT_REJECTED
+from source_server.migrate import upgrade
+from source_server.mqtt import MqttClient
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Database, broker, MQTT client, presence tracker and dispatcher of one server process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.db_url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.broker: BrokerLauncher = (
+            ExternalBroker(settings.mqtt_url)
+            if settings.mqtt_url
+            else EmbeddedBroker(port=settings.embedded_broker_port)
+        )
+        self.signer = load_signing_key(settings)
+        self.media = MediaStore(settings.media_dir)
+        self.hub = EventHub()
+        self.mqtt = MqttClient(
+            url=self.broker.url,
+            username=settings.mqtt_username,
+            password=settings.mqtt_password,
+            handler=self.ingest,
+            on_connection=self._on_connection,
+            shared_group=settings.mqtt_shared_group,
+        )
+        self.presence = PresenceTracker(sessions=self.sessions, settings=settings, hub=self.hub)
+        self.dispatcher = Dispatcher(
+            sessions=self.sessions, settings=settings, mqtt=self.mqtt, signer=self.signer, media=self.media
+        )
+        self.presence.add_online_listener(self.dispatcher.on_device_online)
+        self.started_at: datetime | None = None
+
+    async def start(self) -> None:
+        """Migrate, start the broker (embedded), load presence, connect, start background work."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(upgrade, self.settings.db_url)
+        await self.broker.start()
+        await self.presence.start()
+        await self.dispatcher.start()
+        await self.mqtt.start()
+        self.started_at = utcnow()
+
+    async def stop(self) -> None:
+        """Stop in reverse order, flushing buffered writes."""
+        await self.mqtt.stop()
+        await self.dispatcher.stop()
+        await self.presence.stop()
+        await self.broker.stop()
+        self.engine.dispose()
+
+    def _on_connection(self, connected: bool) -> None:
+        self.presence.on_broker_connection(connected, utcnow())
+        if connected:
+            self.dispatcher.wake()
+
+    def ingest(self, topic: str, payload: bytes, retained: bool) -> None:
+        """Route one device message; bad topics, payloads and unknown devices are counted and dropped."""
+        now = utcnow()
+        try:
+            dt = parse_device_topic(topic)
+        except TopicError:
+            MQTT_REJECTED.labels("bad_topic").inc()
+            return
+        channel = dt.channel.value
+        if not self.presence.knows(dt.device_id):
+            MQTT_REJECTED.labels("unknown_device").inc()
+            log.debug("message from unknown device %s on %s dropped", dt.device_id, topic)
+            return
+        try:
+            if dt.channel is DeviceChannel.STATE:
+                self.presence.on_state(dt.device_id, parse_message(StateMessage, payload), now, retained=retained)
+            elif dt.channel is DeviceChannel.TELEMETRY:
+                self.presence.on_telemetry(dt.device_id, parse_message(Telemetry, payload), now)
+            elif dt.channel is DeviceChannel.ACK:
+                ack = parse_message(Ack, payload)
+                self.presence.on_activity(dt.device_id, now)
+                self.dispatcher.on_ack(dt.device_id, ack, now)
+            else:
+                MQTT_REJECTED.labels("bad_topic").inc()
+                return
+        except PayloadError as exc:
+            MQTT_REJECTED.labels("bad_payload").inc()
+            log.info("device %s sent a bad %s: %s", dt.device_id, channel, exc.reason)
+            return
+        MQTT_IN.labels(channel).inc()

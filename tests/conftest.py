@@ -1,0 +1,94 @@
+"""Fixtures shared by the whole suite.
+
+Backends come from the environment, so the same tests run on every pair CI asks for:
+- NGUON_TEST_DATABASE_URL: a PostgreSQL URL (each run gets a private schema); unset → SQLite files.
+- NGUON_TEST_BROKER: ``mosquitto`` (default; a private Mosquitto process on a free port) or ``embedded``
+  (amqtt); NGUON_TEST_MQTT_URL points at an already running broker instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from source_server.config import Settings
+from source_server.db import make_engine, make_sessionmaker
+from source_server.migrate import upgrade
+from source_server.models import Base
+from tests.support.brokers import EmbeddedBrokerThread, MosquittoProcess
+from tests.support.databases import database_url
+
+
+def broker_kind() -> str:
+    """Which broker the broker-marked tests run against."""
+    return os.environ.get("NGUON_TEST_BROKER", "mosquitto")
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> Iterator[str]:
+    """URL of a running broker for this test session (clean: nothing retained from earlier runs)."""
+    external = os.environ.get("NGUON_TEST_MQTT_URL")
+    if external:
+        yield external
+        return
+    broker: MosquittoProcess | EmbeddedBrokerThread
+    broker = EmbeddedBrokerThread() if broker_kind() == "embedded" else MosquittoProcess()
+    broker.start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def mosquitto() -> Iterator[MosquittoProcess]:
+    """A private Mosquitto for one test (restartable: fault tests stop and start it)."""
+    broker = MosquittoProcess()
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database migrated to head once per session (SQLite file or private PostgreSQL schema)."""
+    with database_url(tmp_path_factory.mktemp("db")) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def db_engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(db_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a database emptied before the test."""
+    with db_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+    yield make_sessionmaker(db_engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, broker_url: str) -> Settings:
+    """Settings for a server under test: the session's database and broker, a private data directory."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        mqtt_url=broker_url,
+        http_port=0,
+        inactivity_timeout_s=3,
+        heartbeat_s=1,
+        presence_flush_s=0.05,
+    )

@@ -1,0 +1,1 @@
+"""Shared helpers for the test suite: real brokers and databases on free ports."""

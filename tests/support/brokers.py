@@ -1,0 +1,111 @@
+"""Start real brokers for tests: a private Mosquitto process or the embedded amqtt broker, on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from source_server.broker import EmbeddedBroker, free_port
+
+
+def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
+    """Block until something accepts TCP connections on host:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def mosquitto_binary() -> str:
+    """Path of the mosquitto binary; fails (not skips) when it is missing: CI must install it."""
+    path = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if path is None:
+        raise RuntimeError("mosquitto is not installed (apt-get install mosquitto); .ci/run installs it")
+    return path
+
+
+class MosquittoProcess:
+    """A private Mosquitto on a free port with a generated config; restartable (same port) for fault tests."""
+
+    def __init__(self, extra_config: str = "", allow_anonymous: bool = True, workdir: Path | None = None) -> None:
+        self.port = free_port()
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="nguon-mosq-"))
+        self.config_path = self.workdir / "mosquitto.conf"
+        self.config_path.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            f"allow_anonymous {'true' if allow_anonymous else 'false'}\n"
+            "persistence false\n"
+            "max_keepalive 65535\n"
+            "max_queued_messages 100000\n"
+            "log_dest none\n" + extra_config
+        )
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [mosquitto_binary(), "-c", str(self.config_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            wait_port("127.0.0.1", self.port)
+        except TimeoutError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def restart(self, down_for: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+
+class EmbeddedBrokerThread:
+    """The embedded amqtt broker on its own event loop in a daemon thread (tests keep their own loops)."""
+
+    def __init__(self) -> None:
+        self.broker = EmbeddedBroker()
+        self.url = self.broker.url
+        self.port = self.broker.port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="embedded-broker")
+
+    def start(self) -> None:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.broker.start(), self._loop).result(15)
+        wait_port("127.0.0.1", self.port)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.broker.stop(), self._loop).result(15)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+@contextmanager
+def running(broker: MosquittoProcess | EmbeddedBrokerThread) -> Iterator[str]:
+    """Start a broker, yield its URL, stop it."""
+    broker.start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
