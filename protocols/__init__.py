@@ -28,6 +28,7 @@ from protocols.models import (
     dump,
     parse_message,
 )
+from protocols.jsonschema import json_schemas
 from protocols.priority import OriginLevel, PreemptPolicy, Priority, preempts
 from protocols.signing import (
     CLOCK_SKEW,
@@ -97,6 +98,7 @@ __all__ = [
     "device_topic",
     "dump",
     "group_cmd_topic",
+    "json_schemas",
     "open_envelope",
     "parse_device_topic",
     "parse_message",

@@ -39,7 +39,7 @@ def b64url(data: bytes) -> str:
 
 def unb64url(text: str) -> bytes:
     """Inverse of :func:`b64url`; accepts missing padding."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def open_envelope(raw: bytes | str, keyring: Keyring) -> CommandPayload:
         envelope = CommandEnvelope.model_validate(json.loads(raw))
         signed = unb64url(envelope.payload)
         signature = unb64url(envelope.sig)
+        if len(signature) != 64 or not signed:
+            raise ValueError("an Ed25519 signature is 64 bytes over a non-empty payload")
     except (ValueError, ValidationError, TypeError) as exc:
         raise CommandRejected(RejectReason.MALFORMED, f"not a command envelope: {type(exc).__name__}") from None
     key = keyring.get(envelope.kid)

@@ -55,9 +55,10 @@ class MosquittoProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [mosquitto_binary(), "-c", str(self.config_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        with open(self.workdir / "mosquitto.stderr", "ab") as err:
+            self.proc = subprocess.Popen(
+                [mosquitto_binary(), "-c", str(self.config_path)], stdout=subprocess.DEVNULL, stderr=err
+            )
         try:
             wait_port("127.0.0.1", self.port)
         except TimeoutError:
