@@ -94,7 +94,6 @@ class EmbeddedBrokerThread:
     def start(self) -> None:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.broker.start(), self._loop).result(15)
-        wait_port("127.0.0.1", self.port)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.broker.stop(), self._loop).result(15)

@@ -1,0 +1,16 @@
+"""Mounts every domain router under ``/api/v1`` with its tag."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from source_server.accounts.api import router as accounts_router
+from source_server.dispatch.api import router as dispatch_router
+from source_server.fleet.api import router as fleet_router
+from source_server.fleet.presence_api import router as presence_router
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(presence_router, tags=["presence"])
+api_router.include_router(fleet_router, tags=["fleet"])
+api_router.include_router(dispatch_router, tags=["dispatch"])
+api_router.include_router(accounts_router, tags=["accounts"])

@@ -1,0 +1,52 @@
+"""The FastAPI application: API, media, metrics, health and the status page, around one Runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from source_server import __version__
+from source_server.api import api_router
+from source_server.config import Settings, get_settings
+from source_server.metrics import REGISTRY
+from source_server.runtime import Runtime
+from source_server.web.status import router as status_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app whose lifespan starts and stops a Runtime built from ``settings``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        await runtime.start()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Nguồn — provincial source system",
+        version=__version__,
+        description="Schedules and pushes broadcast bulletins over MQTT to loudspeaker clusters and e-boards.",
+        lifespan=lifespan,
+    )
+    app.include_router(api_router)
+    app.include_router(status_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, object]:
+        """Liveness plus whether the server is connected to its broker."""
+        runtime: Runtime = app.state.runtime
+        return {"ok": True, "mqtt_connected": runtime.mqtt.connected, "version": __version__}
+
+    return app
