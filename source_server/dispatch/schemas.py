@@ -1,0 +1,96 @@
+"""API shapes of dispatch, kept apart from the tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DELIVERY_STATES = (
+    "pending", "received", "downloaded", "started", "done", "failed", "rejected", "preempted", "expired", "not_reached",
+)  # fmt: skip
+"""What a delivery report shows; ``not_reached`` is a device still silent after the command expired."""
+
+
+class DeliveryRead(BaseModel):
+    """One device's state for one command."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    device_id: str
+    commune_code: str | None
+    status: str
+    reason: str | None = None
+    received_at: datetime | None = None
+    downloaded_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    resent_at: datetime | None = None
+
+
+class DeliveryPage(BaseModel):
+    """A page of deliveries."""
+
+    items: list[DeliveryRead]
+    total: int
+    page: int
+    page_size: int
+
+
+class Report(BaseModel):
+    """Delivery of one command: counts per state, per commune, and a page of devices."""
+
+    command_id: str
+    expired: bool
+    total: int
+    counts: dict[str, int]
+    by_commune: dict[str, dict[str, int]]
+    devices: DeliveryPage
+
+
+class CommandRead(BaseModel):
+    """A command as operators see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    type: str
+    title: str
+    target: dict[str, Any]
+    priority: str
+    origin: str
+    media_sha256: str | None
+    topics: list[str]
+    issued_at: datetime
+    expires_at: datetime
+    created_by: str | None
+
+
+class CommandDetail(CommandRead):
+    """A command with its delivery report."""
+
+    report: Report
+
+
+class BroadcastCreated(BaseModel):
+    """What POST /broadcasts returns."""
+
+    id: str
+    devices: int
+    topics: list[str]
+    expires_at: datetime
+    media_sha256: str | None = None
+    duration_ms: int | None = None
+
+
+class DeviceCommandIn(BaseModel):
+    """An operator command to one device: set_volume, stop or reboot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["set_volume", "stop", "reboot"]
+    volume: int | None = Field(default=None, ge=0, le=100)
+    command_id: str | None = None
+    delay_s: int = Field(default=0, ge=0, le=3600)
+    ttl_s: int | None = Field(default=None, ge=10, le=7 * 86400)

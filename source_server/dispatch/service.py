@@ -1,0 +1,245 @@
+"""Dispatch logic: media intake, signed commands with their deliveries and outbox rows, in one transaction."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from protocols import (
+    MAX_LIFETIME,
+    CommandPayload,
+    CommandType,
+    MediaRef,
+    OriginLevel,
+    PlayBody,
+    Priority,
+    SigningKey,
+    Target,
+    dump,
+    sign_command,
+)
+from source_server.accounts.service import audit
+from source_server.config import Settings
+from source_server.db import utcnow
+from source_server.dispatch.audio import PreparedAudio
+from source_server.dispatch.exceptions import ScheduleError
+from source_server.dispatch.media import MediaStore
+from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
+from source_server.dispatch.targets import resolve_target
+
+START_MARGIN = timedelta(minutes=10)
+"""How long after a scheduled play's end the command stays valid (late devices, slow downloads)."""
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_command_id() -> str:
+    """A 26-character ULID: sortable by creation time, 80 random bits."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def media_url(settings: Settings, sha256: str) -> str:
+    """Where devices download a media file."""
+    return f"{settings.base_url}/media/{sha256}.mp3"
+
+
+def store_media(db: Session, *, store: MediaStore, audio: PreparedAudio, original_name: str, actor: str) -> Media:
+    """Write prepared audio to the store and record it (idempotent by hash)."""
+    store.put_bytes(audio.data, "mp3")
+    media = db.get(Media, audio.sha256)
+    if media is None:
+        media = Media(
+            sha256=audio.sha256,
+            size=audio.size,
+            duration_ms=audio.duration_ms,
+            content_type=audio.content_type,
+            original_name=original_name[:255],
+            created_by=actor,
+        )
+        db.add(media)
+        db.flush()
+    return media
+
+
+def media_known(db: Session, *, sha256: str) -> bool:
+    """True when this media is already recorded (its file then belongs to earlier commands too)."""
+    return db.get(Media, sha256) is not None
+
+
+def _audit_area(settings: Settings, target: Target, communes: set[str]) -> str:
+    if target.area is not None:
+        return target.area[-1]
+    if target.devices is not None and len(communes) == 1:
+        return next(iter(communes))
+    return settings.province_code
+
+
+def create_command(
+    db: Session,
+    *,
+    settings: Settings,
+    signer: SigningKey,
+    type: CommandType,
+    body: BaseModel,
+    target: Target,
+    priority: Priority | str = Priority.NORMAL,
+    origin: OriginLevel | str = OriginLevel.PROVINCE,
+    title: str = "",
+    actor: str,
+    source_ip: str | None = None,
+    ttl_s: int | None = None,
+    exp: datetime | None = None,
+    media_sha256: str | None = None,
+    now: datetime | None = None,
+) -> Command:
+    """Sign a command, resolve its devices now, write deliveries and outbox rows and an audit entry (no commit)."""
+    now = now or utcnow()
+    iat = now.replace(microsecond=0)
+    exp = exp or iat + timedelta(seconds=ttl_s or settings.command_ttl_s)
+    if exp <= iat or exp - iat > MAX_LIFETIME:
+        raise ScheduleError(f"a command must expire after it is issued and within {MAX_LIFETIME}")
+    resolved = resolve_target(db, target=target)
+    payload = CommandPayload(
+        id=new_command_id(),
+        type=CommandType(type).value,
+        iat=iat,
+        exp=exp,
+        target=target,
+        priority=Priority(priority),
+        origin=OriginLevel(origin),
+        body=body.model_dump(mode="json", exclude_none=True),
+    )
+    envelope = dump(sign_command(payload, signer)).decode()
+    command = Command(
+        id=payload.id,
+        type=payload.type,
+        title=title[:200],
+        target=target.model_dump(mode="json", exclude_none=True),
+        priority=payload.priority.value,
+        origin=payload.origin.value,
+        media_sha256=media_sha256,
+        envelope=envelope,
+        topics=resolved.topics,
+        issued_at=iat,
+        expires_at=exp,
+        created_by=actor,
+        created_at=now,
+    )
+    db.add(command)
+    db.flush()
+    db.execute(
+        insert(Delivery),
+        [
+            {"command_id": command.id, "device_id": d, "commune_code": c, "status": "pending"}
+            for d, c in resolved.devices.items()
+        ],
+    )
+    db.execute(
+        insert(OutboxMessage),
+        [
+            {"topic": t, "payload": envelope, "qos": 1, "retain": False, "created_at": now, "not_after": exp}
+            for t in resolved.topics
+        ],
+    )
+    audit(
+        db,
+        actor=actor,
+        action="broadcast.create" if payload.type == CommandType.PLAY else f"command.{payload.type}",
+        object_type="command",
+        object_id=command.id,
+        area_code=_audit_area(settings, target, set(resolved.devices.values())),
+        source_ip=source_ip,
+        summary=f"{payload.type} {title!r} to {len(resolved.devices)} device(s)",
+        detail={"target": command.target, "priority": command.priority, "devices": len(resolved.devices)},
+    )
+    return command
+
+
+def create_broadcast(
+    db: Session,
+    *,
+    settings: Settings,
+    signer: SigningKey,
+    media: Media,
+    target: Target,
+    priority: Priority | str = Priority.NORMAL,
+    origin: OriginLevel | str = OriginLevel.PROVINCE,
+    title: str = "",
+    actor: str,
+    source_ip: str | None = None,
+    start_at: datetime | None = None,
+    ttl_s: int | None = None,
+    now: datetime | None = None,
+) -> Command:
+    """A ``play`` command of stored media; with ``start_at`` it stays valid until the end of play plus a margin."""
+    now = now or utcnow()
+    exp = None
+    if start_at is not None:
+        if start_at.tzinfo is None:
+            raise ScheduleError("start_at must carry a time zone")
+        if start_at < now - timedelta(minutes=1):
+            raise ScheduleError("start_at is in the past")
+        margin = timedelta(seconds=ttl_s) if ttl_s else START_MARGIN
+        exp = start_at + timedelta(milliseconds=media.duration_ms) + margin
+    body = PlayBody(
+        media=MediaRef(
+            url=media_url(settings, media.sha256),
+            sha256=media.sha256,
+            size=media.size,
+            duration_ms=media.duration_ms,
+            content_type=media.content_type,
+        ),
+        title=title[:200],
+        start_at=start_at,
+    )
+    return create_command(
+        db,
+        settings=settings,
+        signer=signer,
+        type=CommandType.PLAY,
+        body=body,
+        target=target,
+        priority=priority,
+        origin=origin,
+        title=title,
+        actor=actor,
+        source_ip=source_ip,
+        ttl_s=ttl_s,
+        exp=exp,
+        media_sha256=media.sha256,
+        now=now,
+    )
+
+
+def get_command(db: Session, *, command_id: str) -> Command | None:
+    """One command by id."""
+    return db.get(Command, command_id)
+
+
+def list_commands(
+    db: Session, *, communes: set[str] | None = None, limit: int = 50, offset: int = 0, type: str | None = None
+) -> list[Command]:
+    """Newest first; with ``communes``, only commands that reached a device of those communes."""
+    query = select(Command).order_by(Command.issued_at.desc(), Command.id.desc())
+    if type is not None:
+        query = query.where(Command.type == type)
+    if communes is not None:
+        reached = select(Delivery.command_id).where(Delivery.commune_code.in_(communes))
+        query = query.where(Command.id.in_(reached))
+    return list(db.scalars(query.limit(limit).offset(offset)))
+
+
+def delivery_count(db: Session, *, command_id: str) -> int:
+    """How many devices a command targets."""
+    return db.scalar(select(func.count()).select_from(Delivery).where(Delivery.command_id == command_id)) or 0
+
+
+def reaches(db: Session, *, command_id: str, communes: set[str]) -> bool:
+    """True when the command targets a device in one of ``communes``."""
+    query = select(Delivery.device_id).where(Delivery.command_id == command_id, Delivery.commune_code.in_(communes))
+    return db.execute(query.limit(1)).first() is not None

@@ -1,0 +1,227 @@
+"""The dispatcher: publishes the outbox, absorbs acks in batches, re-sends pending commands to returning devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from protocols import Ack, SigningKey
+from source_server.config import Settings
+from source_server.db import session_scope, utcnow
+from source_server.dispatch.acks import AckIn, apply_acks, resend_pending
+from source_server.dispatch.media import MediaStore
+from source_server.dispatch.models import OutboxMessage
+from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, MQTT_OUT, OUTBOX_PENDING
+
+log = logging.getLogger(__name__)
+
+EXPIRED_NOTE = "expired before it could be published"
+
+
+class Publisher(Protocol):
+    """What the dispatcher needs of the MQTT client."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None: ...
+
+
+class Dispatcher:
+    """Background work of dispatch; sync hooks (``on_ack``, ``on_device_online``, ``wake``) only buffer and signal."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        mqtt: Publisher,
+        signer: SigningKey,
+        media: MediaStore,
+        ack_flush_s: float = 0.1,
+        batch: int = 500,
+        poll_s: float = 5.0,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.mqtt = mqtt
+        self.signer = signer
+        self.media = media
+        self.ack_flush_s = ack_flush_s
+        self.batch = batch
+        self.poll_s = poll_s
+        self.max_backoff_s = max_backoff_s
+        self._acks: list[AckIn] = []
+        self._online: set[str] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        """Start the loops; whatever the outbox still holds unsent is published first."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._wake.set()
+        self._tasks = [
+            asyncio.create_task(self._publish_loop(), name="dispatch-outbox"),
+            asyncio.create_task(self._ack_loop(), name="dispatch-acks"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop the loops and write the acks still buffered."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks[:1], timeout=5)  # let a publish pass record what it sent
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self.flush_acks()
+
+    def wake(self) -> None:
+        """New outbox rows, devices back online, or the broker reconnected: look now."""
+        if self._loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def on_ack(self, device_id: str, ack: Ack, now: datetime) -> None:
+        """Buffer one ack; the flush loop writes it within ``ack_flush_s``."""
+        self._acks.append(AckIn(device_id, ack, now))
+
+    def on_device_online(self, device_id: str) -> None:
+        """Schedule a re-send of the device's unexpired pending commands to its own topic."""
+        self._online.add(device_id)
+        self.wake()
+
+    @property
+    def buffered_acks(self) -> int:
+        """Acks received and not yet written."""
+        return len(self._acks)
+
+    async def flush_acks(self) -> int:
+        """Write buffered acks in one transaction; returns how many acks were taken."""
+        batch, self._acks = self._acks, []
+        if not batch:
+            return 0
+        oldest = min(item.at for item in batch)
+        try:
+            await asyncio.to_thread(self._write_acks, batch)
+        except Exception:
+            log.exception("writing %d acks failed; retrying", len(batch))
+            self._acks[:0] = batch
+            raise
+        DB_BATCH_SIZE.labels("acks").observe(len(batch))
+        DB_WRITE_LAG.labels("acks").observe(max(0.0, (utcnow() - oldest).total_seconds()))
+        return len(batch)
+
+    def _write_acks(self, batch: list[AckIn]) -> None:
+        with session_scope(self.sessions) as db:
+            apply_acks(db, batch)
+
+    async def _ack_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ack_flush_s)
+            try:
+                await self.flush_acks()
+            except Exception:
+                await asyncio.sleep(min(1.0, self.max_backoff_s))
+
+    def _queue_resends(self, devices: list[str]) -> int:
+        if not devices:
+            return 0
+        try:
+            with session_scope(self.sessions) as db:
+                return resend_pending(db, device_ids=devices, now=utcnow())
+        except Exception:
+            self._online.update(devices)
+            raise
+
+    def _next_batch(self) -> list[tuple[int, str, str, int, bool]]:
+        now = utcnow()
+        with session_scope(self.sessions) as db:
+            unsent = OutboxMessage.sent_at.is_(None)
+            db.execute(
+                update(OutboxMessage)
+                .where(unsent, OutboxMessage.not_after <= now, OutboxMessage.last_error.is_distinct_from(EXPIRED_NOTE))
+                .values(last_error=EXPIRED_NOTE)
+            )
+            live = unsent & (OutboxMessage.not_after.is_(None) | (OutboxMessage.not_after > now))
+            rows = db.execute(
+                select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload, OutboxMessage.qos,
+                       OutboxMessage.retain).where(live).order_by(OutboxMessage.id).limit(self.batch)
+            ).all()  # fmt: skip
+            OUTBOX_PENDING.set(db.scalar(select(func.count()).select_from(OutboxMessage).where(live)) or 0)
+        return list(rows)
+
+    def _mark(self, sent: list[int], failed: int | None, error: str | None) -> None:
+        now = utcnow()
+        with session_scope(self.sessions) as db:
+            if sent:
+                db.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(sent))
+                    .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
+                )
+            if failed is not None:
+                db.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == failed)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=(error or "")[:500])
+                )
+
+    async def publish_pending(self) -> bool:
+        """Publish one batch of the outbox, oldest first; False when a publish failed (retry later)."""
+        online, self._online = self._online, set()
+        await asyncio.to_thread(self._queue_resends, sorted(online))
+        while True:
+            rows = await asyncio.to_thread(self._next_batch)
+            if not rows:
+                return True
+            sent: list[int] = []
+            try:
+                for row_id, topic, payload, qos, retain in rows:
+                    await self.mqtt.publish(topic, payload.encode(), qos, retain)
+                    sent.append(row_id)
+                    MQTT_OUT.labels("cmd").inc()
+            except Exception as exc:
+                failed = rows[len(sent)][0]
+                log.warning("publishing outbox row %s failed: %s", failed, exc)
+                await asyncio.to_thread(self._mark, sent, failed, f"{type(exc).__name__}: {exc}")
+                return False
+            await asyncio.to_thread(self._mark, sent, None, None)
+            if self._stopping:
+                return True
+
+    async def _publish_loop(self) -> None:
+        backoff = 0.0
+        while not self._stopping:
+            timeout = backoff or self.poll_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                ok = await self.publish_pending()
+            except Exception:
+                log.exception("outbox pass failed")
+                ok = False
+            backoff = 0.0 if ok else min(self.max_backoff_s, max(0.1, backoff * 2))
