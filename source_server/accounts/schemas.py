@@ -1,0 +1,74 @@
+"""API shapes of accounts: the caller, tokens, audit entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Grant(BaseModel):
+    """One role in one area."""
+
+    role: str
+    area_code: str
+
+
+class Me(BaseModel):
+    """The calling principal."""
+
+    username: str
+    full_name: str
+    grants: list[Grant]
+
+
+class TokenCreate(BaseModel):
+    """A new API token for oneself."""
+
+    name: str = Field(default="", max_length=100)
+
+
+class TokenRead(BaseModel):
+    """A token as listed: never the secret, only its first characters."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    """A token just created: ``token`` is shown here once and never again."""
+
+    token: str
+
+
+class AuditRead(BaseModel):
+    """One audit entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    area_code: str | None
+    source_ip: str | None
+    summary: str
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    """A page of the audit log, newest first."""
+
+    items: list[AuditRead]
+    total: int
+    limit: int
+    offset: int

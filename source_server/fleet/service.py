@@ -1,0 +1,361 @@
+"""The device registry: areas (province → commune → village), devices, groups and commune mergers.
+
+Errors: ``RegistryError`` (bad input, carries ``field``), ``NotFound`` (no such area/device),
+``CsvImportError`` (per-row errors of a whole file; nothing was written).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from protocols.topics import ID_PATTERN
+from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceGroup, Presence
+
+LEVELS = ("province", "commune", "village")
+PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
+KINDS = ("speaker", "eboard")
+DEVICE_FIELDS = ("kind", "name", "vendor", "model", "commune_code", "village_code", "lat", "lon", "groups", "tags")
+_ID_RE = re.compile(rf"^{ID_PATTERN}$")
+
+
+class RegistryError(ValueError):
+    """Invalid registry input; ``field`` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    """No such area or device."""
+
+
+@dataclass
+class RowError:
+    """One problem in one CSV row (row 1 is the header, data starts at row 2)."""
+
+    row: int
+    field: str
+    message: str
+
+
+class CsvImportError(ValueError):
+    """A CSV file with bad rows; nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} error(s) in CSV; nothing imported")
+        self.errors = errors
+
+
+def valid_id(value: str) -> bool:
+    """True when ``value`` is usable as a topic segment (device, area or group id)."""
+    return bool(_ID_RE.match(value))
+
+
+# ---------------------------------------------------------------- areas
+
+
+def get_area(db: Session, code: str) -> Area | None:
+    """One area by code."""
+    return db.get(Area, code)
+
+
+def area_path(db: Session, code: str) -> tuple[str, ...]:
+    """Codes from the province down to ``code`` (inclusive)."""
+    path: list[str] = []
+    area = db.get(Area, code)
+    while area is not None:
+        path.insert(0, area.code)
+        area = db.get(Area, area.parent_code) if area.parent_code else None
+    return tuple(path)
+
+
+def list_areas(db: Session, *, include_inactive: bool = True) -> list[Area]:
+    """Every area, parents before children, then by code."""
+    stmt = select(Area)
+    if not include_inactive:
+        stmt = stmt.where(Area.active.is_(True))
+    rows = list(db.scalars(stmt))
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    return sorted(rows, key=lambda a: (order.get(a.level, 9), a.code))
+
+
+def check_area_fields(db: Session, *, code: str, level: str, parent_code: str | None) -> None:
+    """Raise RegistryError unless code/level/parent make a valid node of the tree."""
+    if not valid_id(code):
+        raise RegistryError("code", f"{code!r} must match {ID_PATTERN}")
+    if level not in LEVELS:
+        raise RegistryError("level", f"{level!r} is not one of {', '.join(LEVELS)}")
+    want = PARENT_LEVEL[level]
+    if want is None:
+        if parent_code:
+            raise RegistryError("parent_code", "a province has no parent")
+        return
+    parent = db.get(Area, parent_code) if parent_code else None
+    if parent is None:
+        raise RegistryError("parent_code", f"unknown parent {parent_code!r}")
+    if parent.level != want:
+        raise RegistryError(
+            "parent_code", f"the parent of a {level} must be a {want}, {parent_code} is a {parent.level}"
+        )
+
+
+def create_area(db: Session, *, code: str, name: str, level: str, parent_code: str | None = None) -> Area:
+    """A new area; RegistryError on a bad or duplicate code, unknown or wrong-level parent."""
+    name = name.strip()
+    if not name:
+        raise RegistryError("name", "a name is required")
+    if db.get(Area, code) is not None:
+        raise RegistryError("code", f"area {code!r} already exists")
+    check_area_fields(db, code=code, level=level, parent_code=parent_code or None)
+    area = Area(code=code, name=name, level=level, parent_code=parent_code or None, active=True)
+    db.add(area)
+    db.flush()
+    return area
+
+
+def rename_area(db: Session, *, code: str, name: str) -> Area:
+    """Give an area a new name."""
+    area = _area_or_404(db, code)
+    if not name.strip():
+        raise RegistryError("name", "a name is required")
+    area.name = name.strip()
+    db.flush()
+    return area
+
+
+def set_area_active(db: Session, *, code: str, active: bool) -> Area:
+    """Deactivate (or reactivate) an area; a commune with devices cannot be deactivated (merge it instead)."""
+    area = _area_or_404(db, code)
+    if not active and area.level == "commune" and db.scalar(select(Device.id).where(Device.commune_code == code)):
+        raise RegistryError("active", f"commune {code} still has devices: merge it into another commune first")
+    area.active = active
+    db.flush()
+    return area
+
+
+def _area_or_404(db: Session, code: str) -> Area:
+    area = db.get(Area, code)
+    if area is None:
+        raise NotFound(f"no area {code!r}")
+    return area
+
+
+@dataclass
+class MergePlan:
+    """What merging commune ``from_code`` into ``to_code`` does (or did, when ``applied``)."""
+
+    from_code: str
+    to_code: str
+    device_ids: list[str]
+    village_codes: list[str]
+    applied: bool = False
+
+    @property
+    def device_count(self) -> int:
+        return len(self.device_ids)
+
+
+def merge_commune(
+    db: Session, *, from_code: str, to_code: str, apply: bool = False, reason: str = "commune merger"
+) -> MergePlan:
+    """Move every device and village of commune ``from_code`` into ``to_code``; a preview unless ``apply``."""
+    src, dst = _area_or_404(db, from_code), _area_or_404(db, to_code)
+    if src.level != "commune" or dst.level != "commune":
+        raise RegistryError("commune", "both areas of a merger must be communes")
+    if src.code == dst.code:
+        raise RegistryError("to_code", "a commune cannot be merged into itself")
+    if not dst.active:
+        raise RegistryError("to_code", f"commune {to_code} is inactive")
+    devices = list(db.scalars(select(Device).where(Device.commune_code == from_code).order_by(Device.id)))
+    villages = list(db.scalars(select(Area.code).where(Area.parent_code == from_code).order_by(Area.code)))
+    plan = MergePlan(from_code, to_code, [d.id for d in devices], villages)
+    if not apply:
+        return plan
+    for device in devices:
+        db.add(
+            DeviceAreaChange(
+                device_id=device.id,
+                from_commune=from_code,
+                from_village=device.village_code,
+                to_commune=to_code,
+                to_village=device.village_code,
+                reason=reason,
+            )
+        )
+        device.commune_code = to_code
+        device.province_code = dst.parent_code or device.province_code
+    db.execute(update(Area).where(Area.parent_code == from_code).values(parent_code=to_code))
+    src.active = False
+    db.flush()
+    plan.applied = True
+    return plan
+
+
+# ---------------------------------------------------------------- devices
+
+
+@dataclass
+class DeviceInput:
+    """Registry fields of a device, already split (groups/tags as lists)."""
+
+    id: str
+    kind: str
+    commune_code: str
+    name: str = ""
+    vendor: str = ""
+    model: str = ""
+    village_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    groups: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+def device_errors(db: Session, data: DeviceInput) -> list[tuple[str, str]]:
+    """Every (field, message) wrong with ``data``; empty when it can be written."""
+    errors: list[tuple[str, str]] = []
+    if not valid_id(data.id or ""):
+        errors.append(("id", f"{data.id!r} must match {ID_PATTERN}"))
+    if data.kind not in KINDS:
+        errors.append(("kind", f"{data.kind!r} is not one of {', '.join(KINDS)}"))
+    commune = db.get(Area, data.commune_code) if data.commune_code else None
+    if commune is None:
+        errors.append(("commune_code", f"unknown commune {data.commune_code!r}"))
+    elif commune.level != "commune":
+        errors.append(("commune_code", f"{data.commune_code} is a {commune.level}, not a commune"))
+    elif not commune.active:
+        errors.append(("commune_code", f"commune {data.commune_code} is inactive (merged)"))
+    if data.village_code:
+        village = db.get(Area, data.village_code)
+        if village is None or village.level != "village":
+            errors.append(("village_code", f"unknown village {data.village_code!r}"))
+        elif village.parent_code != data.commune_code:
+            errors.append(("village_code", f"village {data.village_code} is not in commune {data.commune_code}"))
+    for name, value, lo, hi in (("lat", data.lat, -90, 90), ("lon", data.lon, -180, 180)):
+        if value is not None and not lo <= value <= hi:
+            errors.append((name, f"{value} is outside {lo}..{hi}"))
+    bad = [g for g in data.groups if not valid_id(g)]
+    if bad:
+        errors.append(("groups", f"invalid group id(s) {', '.join(map(repr, bad))}: must match {ID_PATTERN}"))
+    for text_field, limit in (("name", 200), ("vendor", 64), ("model", 64)):
+        if len(getattr(data, text_field)) > limit:
+            errors.append((text_field, f"longer than {limit} characters"))
+    return errors
+
+
+def _check(db: Session, data: DeviceInput) -> None:
+    errors = device_errors(db, data)
+    if errors:
+        raise RegistryError(*errors[0])
+
+
+def _assign(db: Session, device: Device, data: DeviceInput) -> None:
+    commune = db.get(Area, data.commune_code)
+    assert commune is not None and commune.parent_code is not None
+    device.kind, device.name, device.vendor, device.model = data.kind, data.name, data.vendor, data.model
+    device.province_code, device.commune_code = commune.parent_code, data.commune_code
+    device.village_code = data.village_code or None
+    device.lat, device.lon = data.lat, data.lon
+    device.tags = list(dict.fromkeys(t.strip() for t in data.tags if t.strip()))
+    wanted = set(data.groups)
+    device.groups = [g for g in device.groups if g.group in wanted]
+    have = {g.group for g in device.groups}
+    device.groups += [DeviceGroup(group=g) for g in sorted(wanted - have)]
+
+
+def get_device(db: Session, device_id: str) -> Device | None:
+    """One device by id."""
+    return db.get(Device, device_id)
+
+
+def create_device(db: Session, *, data: DeviceInput) -> Device:
+    """Register a device (and its ``never_seen`` presence row); RegistryError on bad input or a taken id."""
+    _check(db, data)
+    if db.get(Device, data.id) is not None:
+        raise RegistryError("id", f"device {data.id!r} already exists")
+    device = Device(id=data.id)
+    _assign(db, device, data)
+    db.add(device)
+    db.flush()
+    db.add(Presence(device_id=device.id, status="never_seen"))
+    db.flush()
+    return device
+
+
+def to_input(device: Device) -> DeviceInput:
+    """The registry fields of a stored device."""
+    return DeviceInput(
+        id=device.id,
+        kind=device.kind,
+        commune_code=device.commune_code,
+        name=device.name,
+        vendor=device.vendor,
+        model=device.model,
+        village_code=device.village_code,
+        lat=device.lat,
+        lon=device.lon,
+        groups=device.group_names,
+        tags=list(device.tags or []),
+    )
+
+
+def update_device(db: Session, *, device_id: str, changes: dict[str, Any], reason: str = "edit") -> Device:
+    """Change some registry fields; a move to another commune/village is recorded as a DeviceAreaChange."""
+    device = db.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id!r}")
+    unknown = set(changes) - set(DEVICE_FIELDS)
+    if unknown:
+        raise RegistryError(sorted(unknown)[0], "cannot be changed")
+    data = to_input(device)
+    for key, value in changes.items():
+        setattr(data, key, value)
+    if "commune_code" in changes and "village_code" not in changes and data.commune_code != device.commune_code:
+        data.village_code = None
+    _check(db, data)
+    old = (device.commune_code, device.village_code)
+    _assign(db, device, data)
+    if old != (device.commune_code, device.village_code):
+        db.add(
+            DeviceAreaChange(
+                device_id=device.id,
+                from_commune=old[0],
+                from_village=old[1],
+                to_commune=device.commune_code,
+                to_village=device.village_code,
+                reason=reason,
+            )
+        )
+    db.flush()
+    return device
+
+
+def delete_device(db: Session, *, device_id: str) -> None:
+    """Remove a device, its presence and groups (history rows keep its id)."""
+    device = db.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id!r}")
+    presence = db.get(Presence, device_id)
+    if presence is not None:
+        db.delete(presence)
+    db.delete(device)
+    db.flush()
+
+
+def list_devices(db: Session, *, areas: Iterable[str] | None = None) -> Sequence[Device]:
+    """Devices ordered by id; with ``areas``, only those whose province, commune or village is one of them."""
+    stmt = select(Device).order_by(Device.id)
+    if areas is not None:
+        codes = list(areas)
+        stmt = stmt.where(
+            or_(Device.province_code.in_(codes), Device.commune_code.in_(codes), Device.village_code.in_(codes))
+        )
+    return db.scalars(stmt).all()
