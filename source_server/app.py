@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from source_server import __version__
 from source_server.api import api_router
 from source_server.config import Settings, get_settings
+from source_server.dispatch.api import media_router
 from source_server.metrics import REGISTRY
 from source_server.runtime import Runtime
 from source_server.web.status import router as status_router
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router)
     app.include_router(status_router)
+    app.include_router(media_router, tags=["media"])
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

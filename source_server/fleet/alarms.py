@@ -1,0 +1,143 @@
+"""Presence alarms: ``flapping`` (too many disconnects in a window) and ``offline`` (gone too long).
+
+Rules: at most one open alarm per device and kind; an alarm opens when its condition starts and
+clears itself (``cleared_at``) when the condition ends; acknowledging (who, when, comment) does not
+clear it. The tracker owns the in-memory :class:`AlarmBook`; the API uses the service functions.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from source_server.accounts.service import audit
+from source_server.db import utcnow
+from source_server.fleet.models import Alarm, Device
+
+FLAPPING = "flapping"
+OFFLINE = "offline"
+DOWN_STATUSES = frozenset({"offline", "stale"})
+
+AlarmSink = Callable[[str, str, str, datetime, str], None]
+"""Called with (``open`` | ``clear``, device_id, kind, at, detail)."""
+
+
+class AlarmBook:
+    """Open alarms and recent disconnects in memory; decisions are handed to ``sink`` to be written."""
+
+    def __init__(self, *, window_s: float, threshold: int, offline_after_s: float, sink: AlarmSink) -> None:
+        self.window = timedelta(seconds=window_s)
+        self.threshold = threshold
+        self.offline_after = timedelta(seconds=offline_after_s)
+        self.sink = sink
+        self.open: set[tuple[str, str]] = set()
+        self.disconnects: dict[str, deque[datetime]] = {}
+
+    def load(self, open_alarms: Iterable[tuple[str, str]], disconnects: Iterable[tuple[str, datetime]]) -> None:
+        """Restore state after a restart."""
+        self.open = set(open_alarms)
+        for device_id, at in disconnects:
+            self.disconnects.setdefault(device_id, deque()).append(at)
+
+    def forget(self, device_id: str) -> None:
+        """Drop everything about a deleted device (its rows go with it)."""
+        self.disconnects.pop(device_id, None)
+        self.open = {k for k in self.open if k[0] != device_id}
+
+    def _recent(self, device_id: str, now: datetime) -> int:
+        times = self.disconnects.get(device_id)
+        if not times:
+            return 0
+        while times and times[0] < now - self.window:
+            times.popleft()
+        if not times:
+            del self.disconnects[device_id]
+            return 0
+        return len(times)
+
+    def _set(self, device_id: str, kind: str, active: bool, now: datetime, detail: str) -> None:
+        key = (device_id, kind)
+        if active and key not in self.open:
+            self.open.add(key)
+            self.sink("open", device_id, kind, now, detail)
+        elif not active and key in self.open:
+            self.open.discard(key)
+            self.sink("clear", device_id, kind, now, "")
+
+    def note_disconnect(self, device_id: str, at: datetime) -> None:
+        """Count one disconnect; open ``flapping`` when the window holds more than the threshold."""
+        self.disconnects.setdefault(device_id, deque()).append(at)
+        n = self._recent(device_id, at)
+        if n > self.threshold:
+            self._set(device_id, FLAPPING, True, at, f"{n} disconnects within {self.window.total_seconds():.0f} s")
+
+    def check(self, device_id: str, status: str, since: datetime | None, now: datetime) -> None:
+        """Re-evaluate both conditions of one device at ``now``."""
+        if (device_id, FLAPPING) in self.open and self._recent(device_id, now) <= self.threshold:
+            self._set(device_id, FLAPPING, False, now, "")
+        down = status in DOWN_STATUSES and since is not None and now - since >= self.offline_after
+        if down or (device_id, OFFLINE) in self.open:
+            self._set(device_id, OFFLINE, down, now, f"{status} since {since.isoformat() if since else '?'}")
+
+
+def _scoped(q: Select[tuple[Alarm]], areas: set[str]) -> Select[tuple[Alarm]]:
+    return q.join(Device, Device.id == Alarm.device_id).where(
+        Device.province_code.in_(areas) | Device.commune_code.in_(areas) | Device.village_code.in_(areas)
+    )
+
+
+def list_alarms(
+    db: Session,
+    *,
+    areas: set[str],
+    open_only: bool | None = None,
+    kind: str | None = None,
+    device_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Alarm]:
+    """Alarms of devices inside ``areas``, newest first."""
+    q = _scoped(select(Alarm), areas)
+    if open_only is True:
+        q = q.where(Alarm.cleared_at.is_(None))
+    elif open_only is False:
+        q = q.where(Alarm.cleared_at.is_not(None))
+    if kind:
+        q = q.where(Alarm.kind == kind)
+    if device_id:
+        q = q.where(Alarm.device_id == device_id)
+    return list(db.scalars(q.order_by(Alarm.opened_at.desc(), Alarm.id.desc()).limit(limit).offset(offset)))
+
+
+class AlarmAlreadyAcked(ValueError):
+    """The alarm was acknowledged before; the first acknowledgement stands."""
+
+
+def ack_alarm(
+    db: Session, *, alarm: Alarm, actor: str, comment: str, area_code: str | None = None, source_ip: str | None = None
+) -> Alarm:
+    """Acknowledge ``alarm`` (it stays open until its condition ends) and audit it."""
+    if alarm.acked_at is not None:
+        raise AlarmAlreadyAcked(
+            f"alarm {alarm.id} was acknowledged by {alarm.acked_by} at {alarm.acked_at:%Y-%m-%d %H:%M}"
+        )
+    alarm.acked_at = utcnow()
+    alarm.acked_by = actor
+    alarm.comment = comment
+    audit(
+        db,
+        actor=actor,
+        action="alarm.ack",
+        object_type="alarm",
+        object_id=str(alarm.id),
+        area_code=area_code,
+        source_ip=source_ip,
+        summary=f"{alarm.kind} alarm of {alarm.device_id} acknowledged",
+        detail={"comment": comment},
+    )
+    db.flush()
+    return alarm

@@ -1,0 +1,127 @@
+"""Read side of presence for the API: scoped device lists, per-area counts, history (no HTTP here)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import Session
+
+from source_server.fleet.models import Area, Device, DeviceEvent, Presence
+
+STATUSES = ("online", "stale", "offline", "never_seen")
+LEVELS = {"commune": Device.commune_code, "province": Device.province_code}
+STATUS = func.coalesce(Presence.status, "never_seen")
+
+
+def in_scope(areas: Collection[str]) -> ColumnElement[bool]:
+    """Devices inside any of ``areas`` (a province covers its communes, a commune only itself)."""
+    if not areas:
+        return false()
+    codes = list(areas)
+    return Device.province_code.in_(codes) | Device.commune_code.in_(codes) | Device.village_code.in_(codes)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _device_query(areas: Collection[str]) -> Any:
+    cols = (Device, STATUS.label("status"), Presence.since, Presence.last_seen, Presence.session, Presence.firmware)
+    return select(*cols).outerjoin(Presence, Presence.device_id == Device.id).where(in_scope(areas))
+
+
+def list_devices(
+    db: Session,
+    *,
+    areas: Collection[str],
+    status: str | None = None,
+    commune: str | None = None,
+    village: str | None = None,
+    kind: str | None = None,
+    vendor: str | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    after: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Devices with their presence, ordered by id, and the total matching the filters (before paging)."""
+    query = _device_query(areas)
+    if status:
+        query = query.where(status == STATUS)
+    if commune:
+        query = query.where(Device.commune_code == commune)
+    if village:
+        query = query.where(Device.village_code == village)
+    if kind:
+        query = query.where(Device.kind == kind)
+    if vendor:
+        query = query.where(Device.vendor == vendor)
+    if q:
+        query = query.where(Device.id.ilike(_like(q), escape="\\") | Device.name.ilike(_like(q), escape="\\"))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if after:
+        query = query.where(Device.id > after)
+    rows = db.execute(query.order_by(Device.id).limit(limit).offset(0 if after else offset)).all()
+    items = []
+    for dev, st, since, last_seen, session, firmware in rows:
+        items.append(
+            {
+                "id": dev.id,
+                "kind": dev.kind,
+                "name": dev.name,
+                "vendor": dev.vendor,
+                "model": dev.model,
+                "province_code": dev.province_code,
+                "commune_code": dev.commune_code,
+                "village_code": dev.village_code,
+                "status": st,
+                "since": since,
+                "last_seen": last_seen,
+                "session": session or 0,
+                "firmware": firmware,
+            }
+        )
+    return items, total
+
+
+def _counts() -> dict[str, Any]:
+    return dict.fromkeys((*STATUSES, "total"), 0)
+
+
+def summary(db: Session, *, areas: Collection[str], level: str) -> dict[str, Any]:
+    """Counts per area of ``level`` (commune or province), per status, overall and by kind: one GROUP BY."""
+    col = LEVELS[level]
+    rows = db.execute(
+        select(col, Device.kind, STATUS, func.count())
+        .select_from(Device)
+        .outerjoin(Presence, Presence.device_id == Device.id)
+        .where(in_scope(areas))
+        .group_by(col, Device.kind, STATUS)
+    ).all()
+    per_area: dict[str, dict[str, Any]] = {}
+    totals = _counts()
+    for code, kind, status, n in rows:
+        area = per_area.setdefault(code, {"area_code": code, **_counts(), "by_kind": {}})
+        by_kind = area["by_kind"].setdefault(kind, _counts())
+        for bucket in (area, by_kind, totals):
+            bucket[status] = bucket.get(status, 0) + n
+            bucket["total"] += n
+    names = (
+        dict(db.execute(select(Area.code, Area.name).where(Area.code.in_(list(per_area)))).all()) if per_area else {}
+    )
+    for code, area in per_area.items():
+        area["area_name"] = names.get(code)
+    return {"level": level, "areas": [per_area[c] for c in sorted(per_area)], "totals": totals}
+
+
+def scoped_device(db: Session, *, device_id: str, areas: Collection[str]) -> Device | None:
+    """The device if it lies inside ``areas``."""
+    return db.scalar(select(Device).where(Device.id == device_id, in_scope(areas)))
+
+
+def device_events(db: Session, *, device_id: str, limit: int, offset: int) -> list[DeviceEvent]:
+    """Connectivity events of one device, newest first."""
+    q = select(DeviceEvent).where(DeviceEvent.device_id == device_id)
+    return list(db.scalars(q.order_by(DeviceEvent.at.desc(), DeviceEvent.id.desc()).limit(limit).offset(offset)))

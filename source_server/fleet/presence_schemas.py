@@ -1,0 +1,122 @@
+"""API shapes of presence: device list with status, per-area summary, history, uptime, alarms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PresenceDeviceRead(BaseModel):
+    """A device with its current presence."""
+
+    id: str
+    kind: str
+    name: str
+    vendor: str
+    model: str
+    province_code: str
+    commune_code: str
+    village_code: str | None
+    status: str
+    since: datetime | None
+    last_seen: datetime | None
+    session: int
+    firmware: str | None
+
+
+class PresenceDevicePage(BaseModel):
+    """One page of devices; pass ``next_cursor`` as ``after`` for the next one."""
+
+    items: list[PresenceDeviceRead]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: str | None
+
+
+class StatusCounts(BaseModel):
+    """Devices per status."""
+
+    online: int = 0
+    stale: int = 0
+    offline: int = 0
+    never_seen: int = 0
+    total: int = 0
+
+
+class AreaPresence(StatusCounts):
+    """Counts of one area, overall and per device kind."""
+
+    area_code: str
+    area_name: str | None = None
+    by_kind: dict[str, StatusCounts] = Field(default_factory=dict)
+
+
+class PresenceSummary(BaseModel):
+    """Counts per area at one level."""
+
+    level: str
+    areas: list[AreaPresence]
+    totals: StatusCounts
+
+
+class DeviceEventRead(BaseModel):
+    """One connectivity event."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    at: datetime
+    session: int
+    commune_code: str | None
+    detail: str
+
+
+class DeviceEventPage(BaseModel):
+    """Events newest first."""
+
+    items: list[DeviceEventRead]
+    limit: int
+    offset: int
+
+
+class UptimeDay(BaseModel):
+    """Fraction of a local (Asia/Ho_Chi_Minh) day the device was online."""
+
+    day: date
+    fraction_online: float
+
+
+class UptimeRead(BaseModel):
+    """Daily uptime, oldest day first."""
+
+    device_id: str
+    timezone: str
+    days: list[UptimeDay]
+    average: float
+
+
+class AlarmRead(BaseModel):
+    """An alarm on a device."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    device_id: str
+    kind: str
+    opened_at: datetime
+    cleared_at: datetime | None
+    acked_at: datetime | None
+    acked_by: str | None
+    comment: str
+    detail: str
+
+
+class AlarmAck(BaseModel):
+    """An acknowledgement: who looked at it and what they say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=2000)

@@ -1,0 +1,208 @@
+"""The server's MQTT client: aiomqtt (paho driven by the asyncio loop), reconnecting forever.
+
+One connection carries everything: the retained ``server/state`` (a Will says offline, the first
+publish after connecting says online), QoS 1 subscriptions to every device's state, telemetry and
+ack (shared with ``$share/<group>/`` between replicas when a group is set) and every publish.
+
+Sizing for a province (10,000+ devices): incoming messages queue in memory up to
+``MAX_QUEUED_IN`` (the handler is sync and fast, so the queue only holds bursts such as the
+retained states delivered on subscribe); up to ``MAX_INFLIGHT`` QoS 1 publishes are in flight at
+once and further ``publish`` calls wait their turn (aiomqtt's bookkeeping is linear in the number
+of pending calls, so it must stay bounded). Without a ``client_id`` the session is clean (a random
+id; messages sent while we are away are lost, retained states are re-read on subscribe); with one,
+the broker keeps the session and queues QoS 1 messages while the server is away.
+Note: brokers do not deliver retained messages on shared subscriptions (MQTT 5, 4.8.2), so with a
+shared group a restarted server learns presence from its table and the next heartbeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import aiomqtt
+
+from protocols import SERVER_DEVICE_FILTERS, SERVER_STATE_TOPIC, ServerState, dump, shared
+from source_server.db import utcnow
+from source_server.metrics import MQTT_CONNECTED, MQTT_OUT
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_IN = 100_000
+MAX_INFLIGHT = 500
+BACKOFF_MIN_S = 0.5
+BACKOFF_MAX_S = 10.0
+PUBLISH_TIMEOUT_S = 10.0
+KEEPALIVE_S = 30
+
+
+class MqttNotConnected(ConnectionError):
+    """The server is not connected to the broker (or lost it while publishing): nothing was sent for sure."""
+
+
+def parse_broker_url(url: str) -> tuple[str, int, bool]:
+    """Host, port and TLS flag of ``mqtt://host:port`` or ``mqtts://host:port``; ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl") or not parts.hostname:
+        raise ValueError(f"not an MQTT broker URL: {url!r} (expected mqtt://host:port or mqtts://host:port)")
+    tls = parts.scheme in ("mqtts", "ssl")
+    return parts.hostname, parts.port or (8883 if tls else 1883), tls
+
+
+def message_type(topic: str) -> str:
+    """The metrics label of a topic: its last segment (``cmd``, ``state``...)."""
+    return topic.rsplit("/", 1)[-1]
+
+
+class MqttClient:
+    """A long-lived connection to the broker with a Will, subscriptions and reconnection with backoff."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        username: str | None,
+        password: str | None,
+        handler: Callable[[str, bytes, bool], None],
+        on_connection: Callable[[bool], None],
+        shared_group: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self.host, self.port, self.tls = parse_broker_url(url)
+        self.username = username
+        self.password = password
+        self.handler = handler
+        self.on_connection = on_connection
+        self.shared_group = shared_group
+        self.persistent = client_id is not None
+        self.client_id = client_id or f"nguon-server-{uuid.uuid4().hex[:12]}"
+        self.filters = [shared(f, shared_group) if shared_group else f for f in SERVER_DEVICE_FILTERS]
+        self.connected = False
+        self._client: aiomqtt.Client | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._connected_event = asyncio.Event()
+
+    async def start(self) -> None:
+        """Spawn the connection loop and return at once (use ``wait_connected`` to wait)."""
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="mqtt-client")
+
+    async def stop(self) -> None:
+        """Say ``server/state`` offline (retained), disconnect cleanly and end the loop."""
+        self._stopping = True
+        client = self._client
+        if client is not None and self.connected:
+            with contextlib.suppress(aiomqtt.MqttError, asyncio.TimeoutError):
+                await client.publish(SERVER_STATE_TOPIC, self._state(False), qos=1, retain=True, timeout=2)
+                MQTT_OUT.labels(message_type(SERVER_STATE_TOPIC)).inc()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
+        """Publish and wait for the broker's acknowledgement (QoS 1); MqttNotConnected when down."""
+        client = self._client
+        if client is None or not self.connected:
+            raise MqttNotConnected(f"not connected to the broker at {self.host}:{self.port}")
+        try:
+            await client.publish(topic, payload, qos=qos, retain=retain, timeout=PUBLISH_TIMEOUT_S)
+        except aiomqtt.MqttError as exc:
+            raise MqttNotConnected(f"publish to {topic} failed: {exc}") from exc
+        MQTT_OUT.labels(message_type(topic)).inc()
+
+    async def wait_connected(self, timeout: float) -> bool:
+        """True once connected and subscribed, False if that does not happen within ``timeout`` seconds."""
+        if self.connected:
+            return True
+        try:
+            await asyncio.wait_for(self._connected_event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self.connected
+
+    @staticmethod
+    def _state(online: bool) -> bytes:
+        return dump(ServerState(online=online, at=utcnow()))
+
+    def _make_client(self) -> aiomqtt.Client:
+        client = aiomqtt.Client(
+            self.host,
+            self.port,
+            username=self.username,
+            password=self.password,
+            identifier=self.client_id,
+            will=aiomqtt.Will(SERVER_STATE_TOPIC, self._state(False), qos=1, retain=True),
+            clean_session=not self.persistent,
+            keepalive=KEEPALIVE_S,
+            timeout=PUBLISH_TIMEOUT_S,
+            max_queued_incoming_messages=MAX_QUEUED_IN,
+            max_inflight_messages=MAX_INFLIGHT,
+            max_concurrent_outgoing_calls=MAX_INFLIGHT,
+            tls_context=ssl.create_default_context() if self.tls else None,
+        )
+        client.pending_calls_threshold = MAX_INFLIGHT + 10
+        return client
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected == self.connected:
+            return
+        self.connected = connected
+        MQTT_CONNECTED.set(1 if connected else 0)
+        if connected:
+            self._connected_event.set()
+        else:
+            self._connected_event.clear()
+        try:
+            self.on_connection(connected)
+        except Exception:
+            log.exception("on_connection callback failed")
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_MIN_S
+        while not self._stopping:
+            try:
+                client = self._make_client()
+                async with client:
+                    self._client = client
+                    await client.subscribe([(f, 1) for f in self.filters])
+                    await client.publish(SERVER_STATE_TOPIC, self._state(True), qos=1, retain=True)
+                    MQTT_OUT.labels(message_type(SERVER_STATE_TOPIC)).inc()
+                    log.info("connected to MQTT broker %s:%s as %s", self.host, self.port, self.client_id)
+                    self._set_connected(True)
+                    backoff = BACKOFF_MIN_S
+                    async for message in client.messages:
+                        self._deliver(message)
+            except aiomqtt.MqttError as exc:
+                if not self._stopping:
+                    log.warning("MQTT connection to %s:%s lost or refused: %s", self.host, self.port, exc)
+            finally:
+                self._client = None
+                self._set_connected(False)
+            if self._stopping:
+                break
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def _deliver(self, message: aiomqtt.Message) -> None:
+        if not any(message.topic.matches(f) for f in SERVER_DEVICE_FILTERS):
+            # Some brokers (amqtt) deliver beyond the filters; never hand the handler a topic we did not ask for.
+            log.debug("dropping a message on unsubscribed topic %s", message.topic.value)
+            return
+        payload = message.payload
+        if isinstance(payload, str):
+            payload = payload.encode()
+        elif not isinstance(payload, bytes | bytearray):
+            payload = b"" if payload is None else str(payload).encode()
+        try:
+            self.handler(message.topic.value, bytes(payload), bool(message.retain))
+        except Exception:
+            log.exception("handler failed on a message on %s", message.topic.value)
