@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     embedded_broker_port: int = 0
+    mqtt_client_id: str | None = "nguon-server"
+    """Stable id with a persistent session, so the broker queues device messages while the server is away.
+    Each replica needs its own; unset = random id, clean session."""
     mqtt_shared_group: str | None = None
     """Consume device messages through ``$share/<group>/...`` (replicas; needs MQTT 5 broker support)."""
 

@@ -53,6 +53,7 @@ class Runtime:
             handler=self.ingest,
             on_connection=self._on_connection,
             shared_group=settings.mqtt_shared_group,
+            client_id=settings.mqtt_client_id,
         )
         self.presence = PresenceTracker(sessions=self.sessions, settings=settings, hub=self.hub)
         self.dispatcher = Dispatcher(

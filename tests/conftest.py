@@ -9,6 +9,7 @@ Backends come from the environment, so the same tests run on every pair CI asks 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def settings(tmp_path: Path, db_url: str, broker_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=db_url,
         mqtt_url=broker_url,
+        mqtt_client_id=f"nguon-test-{uuid.uuid4().hex[:8]}",
         http_port=0,
         inactivity_timeout_s=3,
         heartbeat_s=1,
