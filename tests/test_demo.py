@@ -1,0 +1,54 @@
+"""`nguon demo` (the README's first command) starts everything and serves a status page with live counts."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_starts_a_province_and_shows_its_communes(tmp_path: Path) -> None:
+    nguon = Path(sys.executable).parent / "nguon"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NGUON_")}
+    proc = subprocess.Popen(
+        [str(nguon), "demo", "--duration", "20", "--port", "0", "--data-dir", str(tmp_path / "demo")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        out = ""
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while "Ctrl-C stops" not in out:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, out
+            out += line
+            assert time.monotonic() < deadline, out
+        url = re.search(r"status page\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+        token = re.search(r"admin token\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+        page = httpx.get(url, timeout=10).text
+        assert "Phường Pleiku" in page and "Đã kết nối" in page
+        headers = {"Authorization": f"Bearer {token}"}
+        online_by = time.monotonic() + 10
+        while True:
+            summary = httpx.get(url + "api/v1/presence/summary?level=commune", headers=headers, timeout=10).json()
+            assert summary["totals"]["total"] == 6 * 38
+            if summary["totals"]["online"] >= 200 or time.monotonic() > online_by:
+                break
+            time.sleep(0.5)
+        assert summary["totals"]["online"] >= 200, summary["totals"]
+        assert httpx.get(url + "docs", timeout=10).status_code == 200
+    finally:
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest
+    assert "Nguồn demo stopped." in rest
