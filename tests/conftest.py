@@ -82,8 +82,20 @@ def db(db_engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, db_url: str, broker_url: str) -> Settings:
-    """Settings for a server under test: the session's database and broker, a private data directory."""
+def fresh_broker_url() -> Iterator[str]:
+    """A broker of the session's kind started for one test: nothing retained, nobody else connected."""
+    broker: MosquittoProcess | EmbeddedBrokerThread
+    broker = EmbeddedBrokerThread() if broker_kind() == "embedded" else MosquittoProcess()
+    broker.start()
+    try:
+        yield broker.url
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, broker_url: str, db: sessionmaker[Session]) -> Settings:
+    """Settings for a server under test: the session's (emptied) database and broker, a private data directory."""
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,

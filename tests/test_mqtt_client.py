@@ -66,8 +66,8 @@ def host_port(url: str) -> tuple[str, int]:
 
 
 @pytest.fixture
-async def device(broker_url: str) -> AsyncIterator[aiomqtt.Client]:
-    host, port = host_port(broker_url)
+async def device(fresh_broker_url: str) -> AsyncIterator[aiomqtt.Client]:
+    host, port = host_port(fresh_broker_url)
     async with aiomqtt.Client(host, port, identifier=f"test-dev-{uuid.uuid4().hex[:8]}") as client:
         yield client
 
@@ -88,12 +88,12 @@ def test_bad_url_is_refused() -> None:
     assert parse_broker_url("mqtts://broker.local") == ("broker.local", 8883, True)
 
 
-async def test_connects_announces_itself_and_delivers_device_messages(broker_url: str, device: aiomqtt.Client) -> None:
+async def test_connects_announces_itself_and_delivers_device_messages(fresh_broker_url: str, device: aiomqtt.Client) -> None:
     rec = Recorder()
     dev_id = f"d-{uuid.uuid4().hex[:8]}"
     await device.publish(device_topic(dev_id, "state"), b'{"online":true,"session":1}', qos=1, retain=True)
     client = MqttClient(
-        url=broker_url, username=None, password=None, handler=rec.handler, on_connection=rec.on_connection
+        url=fresh_broker_url, username=None, password=None, handler=rec.handler, on_connection=rec.on_connection
     )
     assert not client.connected
     with pytest.raises(MqttNotConnected):
@@ -103,7 +103,7 @@ async def test_connects_announces_itself_and_delivers_device_messages(broker_url
         assert await client.wait_connected(5)
         assert rec.connections == [True]
         assert MQTT_CONNECTED._value.get() == 1
-        assert (await retained_server_state(broker_url))["online"] is True
+        assert (await retained_server_state(fresh_broker_url))["online"] is True
         await rec.wait_for(1)
         assert (device_topic(dev_id, "state"), b'{"online":true,"session":1}', True) in rec.messages
         await device.publish(device_topic(dev_id, "telemetry"), b'{"session":1}', qos=1)
@@ -130,7 +130,7 @@ async def test_connects_announces_itself_and_delivers_device_messages(broker_url
         await client.publish("nguon/v1/dev/x/cmd", b"{}")
 
 
-async def test_handler_errors_do_not_stop_delivery(broker_url: str, device: aiomqtt.Client) -> None:
+async def test_handler_errors_do_not_stop_delivery(fresh_broker_url: str, device: aiomqtt.Client) -> None:
     seen: list[str] = []
 
     def handler(topic: str, payload: bytes, retained: bool) -> None:
@@ -138,7 +138,7 @@ async def test_handler_errors_do_not_stop_delivery(broker_url: str, device: aiom
         if payload == b"boom":
             raise RuntimeError("bad handler")
 
-    client = MqttClient(url=broker_url, username=None, password=None, handler=handler, on_connection=lambda c: None)
+    client = MqttClient(url=fresh_broker_url, username=None, password=None, handler=handler, on_connection=lambda c: None)
     await client.start()
     try:
         assert await client.wait_connected(5)

@@ -58,10 +58,10 @@ def test_examples_parse_and_the_command_verifies_as_a_device_would() -> None:
 
 
 @pytest.mark.broker
-def test_the_documented_mosquitto_pub_commands_deliver_the_documented_bytes(broker_url: str) -> None:
+def test_the_documented_mosquitto_pub_commands_deliver_the_documented_bytes(fresh_broker_url: str) -> None:
     binary = shutil.which("mosquitto_pub")
     assert binary, "mosquitto_pub is missing (package mosquitto-clients; .ci/run installs it)"
-    url = urlparse(broker_url)
+    url = urlparse(fresh_broker_url)
     got: list[tuple[str, bytes]] = []
     sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="doc-test")
     sub.on_message = lambda _c, _u, m: got.append((m.topic, m.payload))
