@@ -6,6 +6,7 @@ Pure: no I/O, and nothing of the server, the agent or the simulators. Vendors re
 from __future__ import annotations
 
 from protocols.exceptions import CommandRejected, PayloadError, ProtocolError, RejectReason, TopicError
+from protocols.jsonschema import json_schemas
 from protocols.models import (
     MAX_COMMAND_PAYLOAD,
     MAX_DEVICE_PAYLOAD,
@@ -28,7 +29,6 @@ from protocols.models import (
     dump,
     parse_message,
 )
-from protocols.jsonschema import json_schemas
 from protocols.priority import OriginLevel, PreemptPolicy, Priority, preempts
 from protocols.signing import (
     CLOCK_SKEW,

@@ -6,7 +6,7 @@ PROTOCOL.md quotes exactly these; a test checks the document against them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -30,7 +30,7 @@ EXAMPLE_SEED_HEX = "6e67756f6e2d6578616d706c652d6b65792d646f2d6e6f742d7573652d21
 EXAMPLE_KID = "example"
 EXAMPLE_DEVICE = "spk-6423561-001"
 EXAMPLE_AREA = ("64", "23561", "2356101")
-T0 = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
 
 def example_key() -> SigningKey:
@@ -61,8 +61,7 @@ def example_play_payload() -> CommandPayload:
         origin=OriginLevel.PROVINCE,
         body=PlayBody(
             media=MediaRef(
-                url="http://127.0.0.1:8000/media/"
-                "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a.mp3",
+                url="http://127.0.0.1:8000/media/9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a.mp3",
                 sha256="9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a",
                 size=48000,
                 duration_ms=6000,
@@ -76,10 +75,14 @@ def examples() -> list[Example]:
     """Every example of PROTOCOL.md, in the order it shows them."""
     dev = EXAMPLE_DEVICE
     will = StateMessage(online=False, session=42)
-    online = StateMessage(online=True, session=42, at=T0, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30)
+    online = StateMessage(
+        online=True, session=42, at=T0, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30
+    )
     telemetry = Telemetry(session=42, at=T0 + timedelta(seconds=30), uptime_s=30, volume=80, rssi_dbm=-71)
     play = sign_command(example_play_payload(), example_key())
-    ack = Ack(command_id="01JDEMO0000000000000000001", status=AckStatus.RECEIVED, at=T0 + timedelta(seconds=1), session=42)
+    ack = Ack(
+        command_id="01JDEMO0000000000000000001", status=AckStatus.RECEIVED, at=T0 + timedelta(seconds=1), session=42
+    )
     failed = Ack(
         command_id="01JDEMO0000000000000000001",
         status=AckStatus.REJECTED,
@@ -95,6 +98,9 @@ def examples() -> list[Example]:
         Example("ack", device_topic(dev, DeviceChannel.ACK), dump(ack).decode(), retain=False),
         Example("ack-rejected", device_topic(dev, DeviceChannel.ACK), dump(failed).decode(), retain=False),
         Example(
-            "server-state", SERVER_STATE_TOPIC, '{"online":true,"at":"2026-11-23T00:00:00Z","version":"0.1.0"}', retain=True
+            "server-state",
+            SERVER_STATE_TOPIC,
+            '{"online":true,"at":"2026-11-23T00:00:00Z","version":"0.1.0"}',
+            retain=True,
         ),
     ]

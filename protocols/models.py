@@ -9,7 +9,7 @@ Messages a device sends ignore unknown fields (forward compatible); what we send
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -29,7 +29,7 @@ MAX_COMMAND_PAYLOAD = 64 * 1024
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamps must carry a time zone (use UTC, e.g. 2026-01-01T00:00:00Z)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -172,7 +172,7 @@ def verify_command(
     Signature, version, time window (expiry, not-yet-valid, lifetime), target, replay, type. On
     success the id is remembered, so calling this twice with the same command raises ``replay``.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     payload = open_envelope(raw, keyring)
     cid = payload.id
     if payload.v != PROTOCOL_VERSION:

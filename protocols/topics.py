@@ -81,7 +81,9 @@ def parse_device_topic(topic: str) -> DeviceTopic:
 
 
 # Subscriptions the server uses for device messages; `$share/...` lets replicas split the load.
-SERVER_DEVICE_FILTERS = tuple(f"{ROOT}/dev/+/{c.value}" for c in (DeviceChannel.STATE, DeviceChannel.TELEMETRY, DeviceChannel.ACK))
+SERVER_DEVICE_FILTERS = tuple(
+    f"{ROOT}/dev/+/{c.value}" for c in (DeviceChannel.STATE, DeviceChannel.TELEMETRY, DeviceChannel.ACK)
+)
 
 
 def shared(filter_: str, group: str = "nguon") -> str:

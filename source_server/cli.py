@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -53,7 +53,9 @@ def demo(
     speakers: Annotated[int, typer.Option(help="Speaker clusters per commune.")] = 36,
     eboards: Annotated[int, typer.Option(help="E-boards per commune.")] = 2,
     port: Annotated[int, typer.Option(help="HTTP port; 0 picks a free one.")] = 8000,
-    data_dir: Annotated[Path | None, typer.Option(help="Where the demo keeps its files (default: a fresh temp dir).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the demo keeps its files (default: a fresh temp dir).")
+    ] = None,
     duration: Annotated[float, typer.Option(help="Stop after this many seconds (0 = until Ctrl-C).")] = 0,
 ) -> None:
     """Embedded broker, SQLite, a simulated province and a first broadcast: everything in one process."""
@@ -106,7 +108,9 @@ def keys_show() -> None:
 
 
 @protocol_app.command("schemas")
-def protocol_schemas(out: Annotated[Path, typer.Option(help="Directory to write into.")] = Path("protocols/schemas")) -> None:
+def protocol_schemas(
+    out: Annotated[Path, typer.Option(help="Directory to write into.")] = Path("protocols/schemas"),
+) -> None:
     """Write the JSON Schemas of every message."""
     from protocols import json_schemas
 
@@ -138,9 +142,11 @@ def protocol_verify(
 
     keyring = Keyring(dict(k.split("=", 1) for k in key))
     identity = DeviceIdentity(device, tuple(p for p in area.split("/") if p), frozenset(group or ()))
-    now = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else datetime.now(timezone.utc)
+    now = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else datetime.now(UTC)
     try:
-        payload = verify_command(sys.stdin.read().strip(), keyring=keyring, identity=identity, replay=ReplayGuard(), now=now)
+        payload = verify_command(
+            sys.stdin.read().strip(), keyring=keyring, identity=identity, replay=ReplayGuard(), now=now
+        )
     except CommandRejected as exc:
         typer.echo(f"rejected: {exc.reason.value} {exc.detail}".rstrip(), err=True)
         raise typer.Exit(1) from None

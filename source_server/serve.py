@@ -32,7 +32,12 @@ async def live_server(settings: Settings, *, log_level: str = "warning") -> Asyn
     """Serve ``create_app(settings)`` on ``settings.http_host:http_port`` until the context exits."""
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host=settings.http_host, port=settings.http_port, log_level=log_level, lifespan="on", ws="websockets-sansio"
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=log_level,
+        lifespan="on",
+        ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

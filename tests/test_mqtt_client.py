@@ -88,7 +88,9 @@ def test_bad_url_is_refused() -> None:
     assert parse_broker_url("mqtts://broker.local") == ("broker.local", 8883, True)
 
 
-async def test_connects_announces_itself_and_delivers_device_messages(fresh_broker_url: str, device: aiomqtt.Client) -> None:
+async def test_connects_announces_itself_and_delivers_device_messages(
+    fresh_broker_url: str, device: aiomqtt.Client
+) -> None:
     rec = Recorder()
     dev_id = f"d-{uuid.uuid4().hex[:8]}"
     await device.publish(device_topic(dev_id, "state"), b'{"online":true,"session":1}', qos=1, retain=True)
@@ -138,7 +140,9 @@ async def test_handler_errors_do_not_stop_delivery(fresh_broker_url: str, device
         if payload == b"boom":
             raise RuntimeError("bad handler")
 
-    client = MqttClient(url=fresh_broker_url, username=None, password=None, handler=handler, on_connection=lambda c: None)
+    client = MqttClient(
+        url=fresh_broker_url, username=None, password=None, handler=handler, on_connection=lambda c: None
+    )
     await client.start()
     try:
         assert await client.wait_connected(5)

@@ -56,7 +56,9 @@ def seed(srv: LiveServer) -> dict[str, str]:
         import_areas(db, SAMPLE_AREAS.read_bytes())
         villages = [f"{COMMUNE_A}-01", f"{COMMUNE_A}-01", f"{COMMUNE_A}-02", f"{COMMUNE_A}-02"]
         for i, village in enumerate(villages):
-            create_device(db, data=DeviceInput(id=f"spk-a{i}", kind="speaker", commune_code=COMMUNE_A, village_code=village))
+            create_device(
+                db, data=DeviceInput(id=f"spk-a{i}", kind="speaker", commune_code=COMMUNE_A, village_code=village)
+            )
         create_device(db, data=DeviceInput(id="spk-b0", kind="speaker", commune_code=COMMUNE_B))
         admin = create_user(db, username="admin", grants=[(Role.PROVINCE_ADMIN, "64")])
         editor_b = create_user(db, username="editor-b", grants=[(Role.COMMUNE_EDITOR, COMMUNE_B)])
@@ -139,7 +141,13 @@ async def test_a_commune_broadcast_reaches_every_agent_and_waits_for_the_offline
             resp = await http.post(
                 "/api/v1/broadcasts",
                 headers={"Authorization": f"Bearer {tokens['editor_b']}"},
-                data={"title": "x", "target_type": "commune", "target": COMMUNE_A, "priority": "normal", "origin": "commune"},
+                data={
+                    "title": "x",
+                    "target_type": "commune",
+                    "target": COMMUNE_A,
+                    "priority": "normal",
+                    "origin": "commune",
+                },
                 files={"file": ("tone.wav", audio, "audio/wav")},
             )
             assert resp.status_code in (403, 404), resp.text

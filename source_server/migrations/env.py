@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from source_server.db import make_engine
 from source_server.models import Base
 

@@ -58,7 +58,9 @@ def test_timestamps_without_a_time_zone_are_refused() -> None:
 def test_ack_status_order_never_goes_backwards() -> None:
     assert AckStatus.RECEIVED.rank < AckStatus.DOWNLOADED.rank < AckStatus.STARTED.rank < AckStatus.DONE.rank
     assert AckStatus.DONE.terminal and AckStatus.REJECTED.terminal and not AckStatus.STARTED.terminal
-    ack = parse_message(Ack, b'{"command_id": "c1", "status": "failed", "reason": "hash_mismatch", "at": "2026-01-01T00:00:00Z"}')
+    ack = parse_message(
+        Ack, b'{"command_id": "c1", "status": "failed", "reason": "hash_mismatch", "at": "2026-01-01T00:00:00Z"}'
+    )
     assert ack.status is AckStatus.FAILED
 
 

@@ -7,7 +7,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -52,7 +52,7 @@ def test_examples_parse_and_the_command_verifies_as_a_device_would() -> None:
         keyring=keyring,
         identity=me,
         replay=ReplayGuard(),
-        now=datetime(2026, 11, 23, 0, 10, tzinfo=timezone.utc),
+        now=datetime(2026, 11, 23, 0, 10, tzinfo=UTC),
     )
     assert cmd.priority == "emergency" and cmd.parsed_body().title == "Cảnh báo lũ quét"  # type: ignore[union-attr]
 

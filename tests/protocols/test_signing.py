@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ from protocols import (
 )
 from protocols.signing import b64url, unb64url
 
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 ME = DeviceIdentity("spk-1", ("64", "23561", "2356101"), frozenset({"flood"}))
 
 

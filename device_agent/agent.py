@@ -1,0 +1,355 @@
+"""The device agent: presence with a session counter, heartbeats, verified commands, acks, media and playback."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import random
+import time
+from collections import OrderedDict, deque
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import httpx
+
+from device_agent.backoff import Backoff
+from device_agent.cache import DirCache, MediaCache, MemoryCache
+from device_agent.config import AgentConfig
+from device_agent.exceptions import MediaError, MqttError
+from device_agent.media import Fetcher, HttpFetcher
+from device_agent.mqtt import MqttClient, Will
+from device_agent.playback import Item, Programme
+from device_agent.player import NullPlayer, Playable
+from device_agent.state import AgentState
+from protocols import (
+    Ack,
+    AckStatus,
+    CommandPayload,
+    CommandRejected,
+    CommandType,
+    DeviceChannel,
+    DeviceIdentity,
+    PlayBody,
+    RebootBody,
+    RejectReason,
+    SetVolumeBody,
+    StateMessage,
+    StopBody,
+    Telemetry,
+    device_subscriptions,
+    device_topic,
+    dump,
+    verify_command,
+)
+
+log = logging.getLogger(__name__)
+KillMode = Literal["abort", "freeze"]
+_LAST_ACKS = 2000
+
+
+def _unverified_id(raw: bytes) -> str | None:
+    """The command id inside an envelope that failed verification, so the rejection can name it."""
+    try:
+        inner = json.loads(raw)["payload"]
+        cid = json.loads(base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4)))["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return cid if isinstance(cid, str) else None
+
+
+class Agent:
+    """One loudspeaker cluster or board: call ``start()``, then ``stop()`` (or ``kill()`` to simulate a death)."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.device_id = config.device_id
+        self.identity = DeviceIdentity(config.device_id, config.area_path, frozenset(config.groups))
+        self.state = AgentState(config.state_dir)
+        self.cache: MediaCache = (
+            DirCache(config.cache_dir, config.cache_max_bytes)
+            if config.cache_dir
+            else MemoryCache(config.cache_max_bytes)
+        )
+        self.player = config.player or NullPlayer()
+        self.volume = config.volume
+        self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s)
+        self.programme = Programme(player=self.player, now=self.now, emit=self._ack)
+        self.session = 0
+        self.connections = 0
+        self.last_error: Exception | None = None
+        self.topics = {c: device_topic(config.device_id, c) for c in DeviceChannel}
+        self._subscriptions = device_subscriptions(config.device_id, config.area_path, tuple(config.groups))
+        self._wanted = frozenset(self._subscriptions)
+        self._outbox: deque[Ack] = deque(maxlen=config.ack_queue_max)
+        self._last_ack: OrderedDict[str, Ack] = OrderedDict()
+        self._client: MqttClient | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._drain_task: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._own_http: httpx.AsyncClient | None = None
+        self._fetcher: Fetcher | None = config.fetcher
+        self._reboot_downtime = 0.0
+        self._online = asyncio.Event()
+        self._started = time.monotonic()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the agent holds a live broker connection it announced itself on."""
+        return self._online.is_set() and self._client is not None and self._client.connected
+
+    def now(self) -> datetime:
+        """The device clock (host clock plus the configured skew)."""
+        return datetime.now(UTC) + timedelta(seconds=self.config.clock_offset_s)
+
+    def start(self) -> None:
+        """Begin connecting (and reconnecting) in the background."""
+        if self._run_task is None or self._run_task.done():
+            self._run_task = asyncio.create_task(self._run(), name=f"agent-{self.device_id}")
+
+    async def wait_connected(self, timeout: float = 10.0) -> None:
+        """Wait until online; TimeoutError (with the last connection error) otherwise."""
+        try:
+            await asyncio.wait_for(self._online.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"{self.device_id} not connected after {timeout}s: {self.last_error}") from None
+
+    async def stop(self) -> None:
+        """Say offline (retained), DISCONNECT, silence the player and release resources."""
+        await self._halt()
+        client = self._client
+        if client is not None and client.connected:
+            with contextlib.suppress(MqttError):
+                await self._goodbye(client)
+        await self.programme.close()
+        if self._own_http is not None:
+            await self._own_http.aclose()
+            self._own_http = None
+
+    async def kill(self, mode: KillMode = "abort") -> None:
+        """Die without a word: ``abort`` drops the socket (the broker sends the Will at once), ``freeze`` leaves it
+        half-open and silent (the broker notices only after 1.5 × keepalive)."""
+        if mode not in ("abort", "freeze"):
+            raise ValueError(f"kill mode must be abort or freeze, not {mode!r}")
+        await self._halt()
+        client = self._client
+        if client is not None:
+            client.freeze() if mode == "freeze" else client.abort()
+        await self.programme.close()
+
+    def revive(self) -> None:
+        """Come back after ``kill``: drop any frozen socket and connect again."""
+        if self._client is not None and self._client.frozen:
+            self._client.abort()
+        self.start()
+
+    def drop_link(self) -> None:
+        """Lose the connection abruptly (flapping); the agent reconnects with backoff."""
+        if self._client is not None:
+            self._client.abort()
+
+    async def _halt(self) -> None:
+        tasks = [t for t in (self._run_task, self._drain_task, *self._jobs) if t is not None]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._online.clear()
+
+    # -- connection ----------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        first = True
+        while True:
+            if not first:
+                await asyncio.sleep(self._reboot_downtime + self.backoff.next())
+                self._reboot_downtime = 0.0
+            first = False
+            try:
+                await self._session()
+            except (MqttError, OSError) as exc:
+                self.last_error = exc
+                log.info("%s: %s", self.device_id, exc)
+
+    async def _session(self) -> None:
+        cfg = self.config
+        session = self.state.next_session()
+        will = StateMessage(online=False, session=session)
+        client = MqttClient(
+            host=cfg.broker_host, port=cfg.broker_port, client_id=cfg.device_id,
+            username=cfg.username or cfg.device_id, password=cfg.password, keepalive_s=cfg.keepalive_s,
+            will=Will(self.topics[DeviceChannel.STATE], dump(will), qos=1, retain=True),
+            on_message=self._on_message, tls=cfg.broker_tls, timeout_s=cfg.timeout_s,
+        )  # fmt: skip
+        self._client = client
+        try:
+            await client.connect()
+            await client.subscribe([(t, 1) for t in self._subscriptions])
+            self.session = session
+            hb = int(cfg.heartbeat_s)
+            online = StateMessage(
+                online=True, session=session, at=self.now(), kind=cfg.kind, firmware=cfg.firmware,
+                vendor=cfg.vendor, model=cfg.model, heartbeat_s=hb if 5 <= hb <= 3600 else None,
+            )  # fmt: skip
+            await client.publish(self.topics[DeviceChannel.STATE], dump(online), qos=1, retain=True)
+        except BaseException:
+            client.abort()
+            raise
+        self.connections += 1
+        self.backoff.reset()
+        self._online.set()
+        heartbeat = asyncio.create_task(self._heartbeat(client))
+        self._kick_drain()
+        try:
+            reason = await client.wait_closed()
+        finally:
+            self._online.clear()
+            heartbeat.cancel()
+        if reason is not None:
+            self.last_error = reason
+
+    async def _goodbye(self, client: MqttClient) -> None:
+        """A clean exit: retained offline for this session, then DISCONNECT (which discards the Will)."""
+        offline = StateMessage(online=False, session=self.session, at=self.now())
+        await client.publish(self.topics[DeviceChannel.STATE], dump(offline), qos=1, retain=True)
+        await client.disconnect()
+
+    async def _heartbeat(self, client: MqttClient) -> None:
+        period = self.config.heartbeat_s
+        await asyncio.sleep(random.uniform(0, min(period, 5.0)))
+        while client.connected:
+            with contextlib.suppress(MqttError):
+                await client.publish(self.topics[DeviceChannel.TELEMETRY], dump(self.telemetry()))
+            await asyncio.sleep(period)
+
+    def telemetry(self) -> Telemetry:
+        """The heartbeat message as of now."""
+        return Telemetry(
+            session=self.session, at=self.now(), uptime_s=int(time.monotonic() - self._started), volume=self.volume,
+            playing=self.programme.playing, cache_bytes=self.cache.total_bytes,
+            clock_offset_ms=int(self.config.clock_offset_s * 1000), firmware=self.config.firmware,
+        )  # fmt: skip
+
+    # -- acks ------------------------------------------------------------------------------------------------
+
+    def _ack(self, command_id: str, status: AckStatus, reason: str | None = None) -> None:
+        ack = Ack(command_id=command_id, status=status, at=self.now(), session=self.session or None, reason=reason)
+        self._last_ack[command_id] = ack
+        self._last_ack.move_to_end(command_id)
+        while len(self._last_ack) > _LAST_ACKS:
+            self._last_ack.popitem(last=False)
+        self._outbox.append(ack)
+        self._kick_drain()
+
+    def _kick_drain(self) -> None:
+        if self.connected and self._outbox and (self._drain_task is None or self._drain_task.done()):
+            self._drain_task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Send queued acks in order at QoS 1; on a broken link they wait for the next connection."""
+        client = self._client
+        while self._outbox and client is not None and client.connected:
+            ack = self._outbox[0]
+            try:
+                await client.publish(self.topics[DeviceChannel.ACK], dump(ack), qos=1)
+            except MqttError:
+                return
+            if self._outbox and self._outbox[0] is ack:
+                self._outbox.popleft()
+            if self.config.on_ack is not None:
+                self.config.on_ack(self.device_id, ack)
+
+    # -- commands --------------------------------------------------------------------------------------------
+
+    def _on_message(self, topic: str, payload: bytes, retain: bool) -> None:
+        if topic not in self._wanted:
+            log.debug("%s: ignoring a message on %s (not one of our command topics)", self.device_id, topic)
+            return
+        now = self.now()
+        try:
+            cmd = verify_command(payload, keyring=self.config.keyring, identity=self.identity,
+                                 replay=self.state.replay, now=now)  # fmt: skip
+        except CommandRejected as exc:
+            cid = exc.command_id or _unverified_id(payload)
+            if cid is None:
+                log.warning("%s: unusable message on %s: %s", self.device_id, topic, exc)
+            elif exc.reason == RejectReason.REPLAY and cid in self._last_ack:
+                self._outbox.append(self._last_ack[cid])  # a duplicate: say again where it stands, do nothing
+                self._kick_drain()
+            else:
+                with contextlib.suppress(ValueError):
+                    self._ack(cid, AckStatus.REJECTED, exc.reason.value)
+            return
+        self.state.save_replay(now)
+        self._ack(cmd.id, AckStatus.RECEIVED)
+        body = cmd.parsed_body()
+        kind = CommandType(cmd.type)
+        if kind == CommandType.PLAY:
+            assert isinstance(body, PlayBody)
+            self._spawn(self._prepare(cmd, body))
+        elif kind == CommandType.STOP:
+            assert isinstance(body, StopBody)
+            stopped = self.programme.stop(body.command_id)
+            self._ack(cmd.id, AckStatus.DONE, None if stopped else "nothing_to_stop")
+        elif kind == CommandType.SET_VOLUME:
+            assert isinstance(body, SetVolumeBody)
+            self.volume = body.volume
+            self._ack(cmd.id, AckStatus.DONE)
+        else:
+            assert isinstance(body, RebootBody)
+            self._spawn(self._reboot(cmd.id, body.delay_s))
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.create_task(coro)  # type: ignore[arg-type]
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def _prepare(self, cmd: CommandPayload, body: PlayBody) -> None:
+        """Fetch (unless cached), verify, cache, then queue for playback."""
+        media = body.media
+        try:
+            data = self.cache.get(media.sha256)
+            if data is None:
+                data = await self._get_fetcher().fetch(media)
+                self.cache.put(media.sha256, data)
+        except MediaError as exc:
+            log.info("%s: media for %s: %s", self.device_id, cmd.id, exc)
+            self._ack(cmd.id, AckStatus.FAILED, exc.reason)
+            return
+        except ValueError as exc:  # larger than the whole cache
+            self._ack(cmd.id, AckStatus.FAILED, f"cache_too_small: {exc}"[:200])
+            return
+        self._ack(cmd.id, AckStatus.DOWNLOADED)
+        playable = Playable(
+            sha256=media.sha256, duration_ms=media.duration_ms, volume=body.volume if body.volume is not None
+            else self.volume, path=self.cache.path(media.sha256), data=data, content_type=media.content_type,
+        )  # fmt: skip
+        self.programme.add(Item(command_id=cmd.id, priority=cmd.priority, policy=body.on_preempt, exp=cmd.exp,
+                                playable=playable, start_at=body.start_at))  # fmt: skip
+
+    def _get_fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            http = self.config.http
+            if http is None:
+                http = self._own_http = httpx.AsyncClient()
+            self._fetcher = HttpFetcher(http)
+        return self._fetcher
+
+    async def _reboot(self, command_id: str, delay_s: int) -> None:
+        """Simulated restart: ack done, wait, say offline, disconnect, come back after the downtime."""
+        self._ack(command_id, AckStatus.DONE)
+        await asyncio.sleep(delay_s)
+        client = self._client
+        if client is not None and client.connected:
+            for _ in range(100):  # let the done ack leave first (up to 2 s)
+                if not self._outbox:
+                    break
+                await asyncio.sleep(0.02)
+            with contextlib.suppress(MqttError):
+                self._reboot_downtime = self.config.reboot_downtime_s
+                await self._goodbye(client)

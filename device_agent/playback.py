@@ -1,0 +1,160 @@
+"""The device's programme: items wait for their start time, play one at a time, and the higher priority wins.
+
+Rules: an item plays when its ``start_at`` (device clock) has come, highest priority first, then in order of
+arrival. A strictly higher priority interrupts the playing item (ack ``preempted``); it goes back in the queue
+at its old place and position when its policy is ``resume``, else it is dropped (``preempted``, reason
+``dropped``). An item whose ``exp`` passes while waiting acks ``expired``. ``stop`` ends an item: ``done`` with
+reason ``stopped`` if it had started, ``failed`` with reason ``stopped`` if it never did.
+Timers are local, so the programme keeps going while the link to the broker is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from device_agent.player import Playable, Player
+from protocols import AckStatus, PreemptPolicy, Priority, preempts
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, AckStatus, str | None], None]
+
+
+@dataclass
+class Item:
+    """One accepted play command waiting for, or in, its turn."""
+
+    command_id: str
+    priority: Priority
+    policy: PreemptPolicy
+    exp: datetime
+    playable: Playable
+    start_at: datetime | None = None
+    seq: int = 0
+    started: bool = False
+
+
+class Programme:
+    """Runs the queue on a task that exists only while something waits or plays."""
+
+    def __init__(self, *, player: Player, now: Callable[[], datetime], emit: Emit) -> None:
+        self.player, self.now, self.emit = player, now, emit
+        self.queue: list[Item] = []
+        self.current: Item | None = None
+        self._play_task: asyncio.Task[None] | None = None
+        self._began = 0.0
+        self._seq = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def playing(self) -> str | None:
+        """Command id of the item playing now."""
+        return self.current.command_id if self.current else None
+
+    def add(self, item: Item) -> None:
+        """Queue an item (downloaded already)."""
+        self._seq += 1
+        item.seq = self._seq
+        self.queue.append(item)
+        self._poke()
+
+    def stop(self, command_id: str | None) -> bool:
+        """Stop ``command_id`` (playing or queued) or, for None, whatever plays; False when nothing matched."""
+        cur = self.current
+        if cur is not None and command_id in (None, cur.command_id) and self._cancel_current():
+            self.emit(cur.command_id, AckStatus.DONE, "stopped")
+            self._poke()
+            return True
+        for item in self.queue:
+            if command_id is not None and item.command_id == command_id:
+                self.queue.remove(item)
+                self.emit(item.command_id, AckStatus.DONE if item.started else AckStatus.FAILED, "stopped")
+                return True
+        return False
+
+    async def close(self) -> None:
+        """Silence everything and forget the queue (a dead or stopped device)."""
+        tasks = [t for t in (self._task, self._play_task) if t is not None]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self.queue.clear()
+        self.current = None
+
+    def _poke(self) -> None:
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="programme")
+
+    async def _run(self) -> None:
+        while self.queue or self.current is not None:
+            self._wake.clear()
+            timeout = self._step()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _step(self) -> float | None:
+        """Expire, start or preempt; return seconds until the next time-driven change (None: wait for an event)."""
+        now = self.now()
+        for item in [i for i in self.queue if now > i.exp]:
+            self.queue.remove(item)
+            self.emit(item.command_id, AckStatus.EXPIRED, "started too late" if item.started else None)
+        due = [i for i in self.queue if i.start_at is None or i.start_at <= now]
+        best = min(due, key=lambda i: (-i.priority.rank, i.seq), default=None)
+        if best is not None:
+            cur = self.current
+            if cur is None:
+                self._start(best)
+            elif preempts(best.priority, cur.priority) and self._cancel_current():
+                elapsed = cur.playable.offset_ms + int((time.monotonic() - self._began) * 1000)
+                if cur.policy == PreemptPolicy.RESUME:
+                    self.emit(cur.command_id, AckStatus.PREEMPTED, "will_resume")
+                    cur.playable = dataclasses.replace(cur.playable, offset_ms=elapsed)
+                    self.queue.append(cur)
+                else:
+                    self.emit(cur.command_id, AckStatus.PREEMPTED, "dropped")
+                self._start(best)
+        deadlines = [i.exp for i in self.queue] + [i.start_at for i in self.queue if i.start_at and i.start_at > now]
+        if not deadlines:
+            return None
+        return max(0.0, (min(deadlines) - now).total_seconds()) + 0.001
+
+    def _start(self, item: Item) -> None:
+        self.queue.remove(item)
+        self.emit(item.command_id, AckStatus.STARTED, "resumed" if item.started else None)
+        item.started = True
+        self.current = item
+        self._began = time.monotonic()
+        task = asyncio.create_task(self.player.play(item.playable), name=f"play-{item.command_id}")
+        task.add_done_callback(lambda t: self._finished(item, t))
+        self._play_task = task
+
+    def _cancel_current(self) -> bool:
+        """Cancel the playing item; False if it had already finished on its own."""
+        task = self._play_task
+        if task is None or task.done() or not task.cancel():
+            return False
+        self.current, self._play_task = None, None
+        return True
+
+    def _finished(self, item: Item, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        if self.current is item:
+            self.current, self._play_task = None, None
+        exc = task.exception()
+        if exc is None:
+            self.emit(item.command_id, AckStatus.DONE, None)
+        else:
+            log.warning("playing %s failed: %s", item.command_id, exc)
+            self.emit(item.command_id, AckStatus.FAILED, f"player_error: {exc}"[:200])
+        self._poke()
