@@ -75,6 +75,10 @@ def _ffmpeg_error(stderr: str) -> str:
     if "Invalid data found" in stderr:
         return "not an audio file ffmpeg can read (invalid data)"
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    # ffmpeg builds differ in wording; a failure to open the input names the input file itself.
+    opened = [ln for ln in lines if "/input" in ln and ln.rsplit(": ", 1)[-1] != ln]
+    if opened:
+        return f"not an audio file ffmpeg can read ({opened[-1].rsplit(': ', 1)[-1]})"
     return f"ffmpeg could not decode it: {lines[-1][:160] if lines else 'unknown error'}"
 
 
