@@ -9,6 +9,7 @@ Backends come from the environment, so the same tests run on every pair CI asks 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +115,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if broker_kind() == "embedded":
         config.addinivalue_line("filterwarnings", "ignore::pytest.PytestUnraisableExceptionWarning")
         config.addinivalue_line("filterwarnings", "ignore::ResourceWarning")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On the embedded broker, drop amqtt's leaked-transport ResourceWarnings also when collected at exit."""
+    if broker_kind() != "embedded":
+        return
+    inner = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, ResourceWarning):
+            return
+        inner(unraisable)
+
+    sys.unraisablehook = hook
