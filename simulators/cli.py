@@ -40,18 +40,24 @@ async def run_fleet(
     cpu0, wall0 = _cpu_s(), time.monotonic()
     await fleet.start()
     report: dict[str, float] = {"devices": len(fleet.agents)}
+    waiter = asyncio.ensure_future(fleet.wait_connected(timeout=connect_timeout_s))
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    waiter.cancel()
     try:
-        connect_s = await fleet.wait_connected(timeout=connect_timeout_s)
-    except TimeoutError as exc:
-        say(f"not all connected: {exc}")
+        connect_s = waiter.result()
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        say(f"not all connected: {exc or 'interrupted'}")
         connect_s = float("nan")
     report["connect_all_s"] = round(connect_s, 2)
     report["connect_cpu_s"] = round(_cpu_s() - cpu0, 2)
     report["connected"] = fleet.connected_count()
     say(f"{report['connected']}/{len(fleet.agents)} connected in {connect_s:.2f} s (CPU {report['connect_cpu_s']} s)")
     cpu1, wall1 = _cpu_s(), time.monotonic()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), duration_s or None)
+    if not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration_s or None)
     idle_wall = time.monotonic() - wall1
     report["idle_s"] = round(idle_wall, 1)
     report["idle_cpu_percent"] = round(100 * (_cpu_s() - cpu1) / max(idle_wall, 1e-9), 1)

@@ -14,6 +14,10 @@ Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
 3. Our own outages do not count. While the server is disconnected from the broker, the staleness
    check (and opening alarms) is frozen; on reconnect every device gets a fresh full timeout window,
    while the retained states delivered on subscribe confirm or correct each device.
+   An ``online: false`` is held before it takes effect: a live Will for ``will_grace_s``, a retained one
+   (seen on subscribe) for ``retained_offline_grace_s``. A broker that shuts down publishes its clients'
+   Wills just before it drops our own connection: held Wills are discarded when our link fails, and any
+   hold ends early when the device shows a newer session. The event keeps the time the Will arrived.
 4. Restart. The presence table is loaded at start as it was; the grace window starts then, and
    retained states correct it.
 5. Known devices only: the ``devices`` table is loaded at start and re-read when its fingerprint
@@ -101,6 +105,8 @@ class PresenceTracker:
         self._listeners: list[Callable[[str], None]] = []
         self._broker_up = False
         self._grace_from: datetime = utcnow()
+        self._held: dict[str, tuple[int, datetime, datetime]] = {}
+        """device id → (session, when the offline arrived, when it takes effect)."""
         self._fingerprint: tuple[int, datetime | None] | None = None
         self._metrics_dirty = True
         self._metric_labels: set[tuple[str, str, str]] = set()
@@ -152,6 +158,7 @@ class PresenceTracker:
             await asyncio.sleep(self.settings.presence_flush_s)
             try:
                 mono = time.monotonic()
+                self.settle(utcnow())
                 if mono - last_sweep >= sweep_every:
                     last_sweep = mono
                     self.sweep(utcnow())
@@ -210,6 +217,7 @@ class PresenceTracker:
         previous_session = e.session
         e.session = msg.session
         if msg.online:
+            self._held.pop(device_id, None)
             if e.status != "online":
                 kind = "came_back" if e.status == "stale" and not newer else "connected"
                 self._change(device_id, e, "online", kind, at)
@@ -219,8 +227,25 @@ class PresenceTracker:
                 self._record(device_id, e, "connected", at, f"session {previous_session} → {msg.session}")
                 self._notify_online(device_id)
         elif e.status != "offline":
-            self._change(device_id, e, "offline", "disconnected", at)
+            grace = self.settings.retained_offline_grace_s if retained else self.settings.will_grace_s
+            if grace <= 0:
+                self._change(device_id, e, "offline", "disconnected", at)
+            elif device_id not in self._held:
+                self._held[device_id] = (msg.session, at, now + timedelta(seconds=grace))
         self._touch(device_id)
+
+    def settle(self, now: datetime) -> None:
+        """Apply held offline states whose grace has passed and that nothing has contradicted (rule 3)."""
+        if not self._held or not self._broker_up:
+            return
+        for device_id, (session, at, due) in list(self._held.items()):
+            if due > now:
+                continue
+            del self._held[device_id]
+            e = self._entries.get(device_id)
+            if e is not None and e.session == session and e.status != "offline":
+                self._change(device_id, e, "offline", "disconnected", at)
+                self._touch(device_id)
 
     def on_telemetry(self, device_id: str, msg: Telemetry, now: datetime) -> None:
         """Apply a heartbeat (rule 2)."""
@@ -261,6 +286,10 @@ class PresenceTracker:
         self._broker_up = connected
         if connected:
             self._grace_from = now
+        elif self._held:
+            MQTT_REJECTED.labels("will_during_broker_outage").inc(len(self._held))
+            log.info("discarded %d offline states received just before losing the broker", len(self._held))
+            self._held.clear()
 
     # --- periodic work ---------------------------------------------------------------------------
 

@@ -45,6 +45,8 @@ def tele(session: int) -> Telemetry:
 
 async def tracker(db: sessionmaker[Session], settings: Settings, **changes: Any) -> tuple[PresenceTracker, EventHub]:
     hub = EventHub()
+    changes.setdefault("will_grace_s", 0)  # the hold of offline states has its own tests below
+    changes.setdefault("retained_offline_grace_s", 0)
     t = PresenceTracker(sessions=db, settings=settings.model_copy(update=changes), hub=hub)
     await t.load()
     t.on_broker_connection(True, T0)
@@ -262,3 +264,49 @@ async def test_devices_gauge_follows_statuses(db, settings) -> None:
     await t.flush()
     assert DEVICES.labels("never_seen", "speaker", "c7")._value.get() == 1
     assert DEVICES.labels("online", "speaker", "c7")._value.get() == 1
+
+
+async def test_wills_published_by_a_broker_shutting_down_do_not_mark_devices_offline(db, settings) -> None:
+    # Mosquitto stopping publishes its clients' Wills, then drops our connection (measured in bench.presence).
+    d, e = seed(db, 2)
+    naive, _ = await tracker(db, settings)  # without the hold: a false disconnect for a live device
+    naive.on_state(d, state(True, 1), T0, retained=False)
+    naive.on_state(d, state(False, 1), T0 + timedelta(seconds=1), retained=False)
+    naive.on_broker_connection(False, T0 + timedelta(seconds=1.01))
+    assert naive.snapshot(d).status == "offline"  # type: ignore[union-attr]
+
+    t, _ = await tracker(db, settings, will_grace_s=0.5)
+    for dev in (d, e):
+        t.on_state(dev, state(True, 1), T0, retained=False)
+    t.on_state(d, state(False, 1), T0 + timedelta(seconds=1), retained=False)
+    t.on_broker_connection(False, T0 + timedelta(seconds=1.01))
+    t.on_broker_connection(True, T0 + timedelta(seconds=5))
+    t.settle(T0 + timedelta(seconds=6))
+    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
+    t.on_state(d, state(True, 2), T0 + timedelta(seconds=7), retained=False)  # it reconnects with a new session
+    t.settle(T0 + timedelta(seconds=8))
+    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
+
+    # A real death while the broker stays up still counts, at the time the Will arrived.
+    t.on_state(e, state(False, 1), T0 + timedelta(seconds=10), retained=False)
+    t.settle(T0 + timedelta(seconds=10.2))
+    assert t.snapshot(e).status == "online"  # type: ignore[union-attr]
+    t.settle(T0 + timedelta(seconds=10.5))
+    view = t.snapshot(e)
+    assert view is not None and view.status == "offline" and view.since == T0 + timedelta(seconds=10)
+
+
+async def test_a_retained_offline_waits_for_the_device_to_reconnect(db, settings) -> None:
+    (d,) = seed(db, 1)
+    t, _ = await tracker(db, settings, retained_offline_grace_s=10)
+    t.on_state(d, state(True, 4), T0, retained=False)
+    # After a broker restart with persistence, the Will it published while stopping is retained.
+    t.on_state(d, state(False, 4), T0 + timedelta(seconds=30), retained=True)
+    t.on_state(d, state(True, 5), T0 + timedelta(seconds=33), retained=False)
+    t.settle(T0 + timedelta(seconds=60))
+    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
+    t.on_state(d, state(False, 5), T0 + timedelta(seconds=70), retained=True)
+    t.settle(T0 + timedelta(seconds=79))
+    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
+    t.settle(T0 + timedelta(seconds=80))
+    assert t.snapshot(d).status == "offline"  # type: ignore[union-attr]
