@@ -94,6 +94,7 @@ class Agent:
         self._reboot_downtime = 0.0
         self._online = asyncio.Event()
         self._started = time.monotonic()
+        self._received = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -291,7 +292,8 @@ class Agent:
         kind = CommandType(cmd.type)
         if kind == CommandType.PLAY:
             assert isinstance(body, PlayBody)
-            self._spawn(self._prepare(cmd, body))
+            self._received += 1
+            self._spawn(self._prepare(cmd, body, self._received))
         elif kind == CommandType.STOP:
             assert isinstance(body, StopBody)
             stopped = self.programme.stop(body.command_id)
@@ -309,7 +311,7 @@ class Agent:
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
-    async def _prepare(self, cmd: CommandPayload, body: PlayBody) -> None:
+    async def _prepare(self, cmd: CommandPayload, body: PlayBody, seq: int) -> None:
         """Fetch (unless cached), verify, cache, then queue for playback."""
         media = body.media
         try:
@@ -330,7 +332,7 @@ class Agent:
             else self.volume, path=self.cache.path(media.sha256), data=data, content_type=media.content_type,
         )  # fmt: skip
         self.programme.add(Item(command_id=cmd.id, priority=cmd.priority, policy=body.on_preempt, exp=cmd.exp,
-                                playable=playable, start_at=body.start_at))  # fmt: skip
+                                playable=playable, start_at=body.start_at, seq=seq))  # fmt: skip
 
     def _get_fetcher(self) -> Fetcher:
         if self._fetcher is None:

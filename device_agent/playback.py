@@ -49,7 +49,7 @@ class Programme:
         self.current: Item | None = None
         self._play_task: asyncio.Task[None] | None = None
         self._began = 0.0
-        self._seq = 0
+        self._seq = 1 << 62  # items without a receipt number go after numbered ones
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -59,9 +59,10 @@ class Programme:
         return self.current.command_id if self.current else None
 
     def add(self, item: Item) -> None:
-        """Queue an item (downloaded already)."""
-        self._seq += 1
-        item.seq = self._seq
+        """Queue an item (downloaded already); ``seq`` orders equal priorities (given at receipt, else now)."""
+        if not item.seq:
+            self._seq += 1
+            item.seq = self._seq
         self.queue.append(item)
         self._poke()
 

@@ -81,8 +81,8 @@ class FleetOptions:
     def __post_init__(self) -> None:
         fractions = (self.flapping_fraction, self.slow_download_fraction, self.failing_download_fraction,
                      self.bad_signature_fraction)  # fmt: skip
-        if any(not 0 <= f <= 1 for f in fractions):
-            raise ValueError("fractions must be within 0..1")
+        if any(not 0 <= f <= 1 for f in fractions) or sum(fractions[1:]) > 1:
+            raise ValueError("fractions must be within 0..1 (bad signature + slow + failing at most 1 together)")
         if not self.server_keys:
             raise ValueError("a fleet needs at least one trusted server key")
         if self.ramp_per_s < 0 or self.clock_skew_ms < 0:
@@ -104,13 +104,19 @@ class Fleet:
         rng = random.Random(options.seed)
         self._rng = rng
 
-        def pick(fraction: float) -> set[str]:
-            return set(rng.sample(ids, round(fraction * len(ids))))
+        pool = rng.sample(ids, len(ids))
 
-        self.flapping = pick(options.flapping_fraction)
-        self.slow = pick(options.slow_download_fraction)
-        self.failing = pick(options.failing_download_fraction)
+        def pick(fraction: float) -> set[str]:
+            """Devices for one fault, disjoint from the other faults' (a device has one fault at most)."""
+            n = round(fraction * len(ids))
+            taken = set(pool[:n])
+            del pool[:n]
+            return taken
+
+        self.flapping = set(rng.sample(ids, round(options.flapping_fraction * len(ids))))  # may also have a fault
         self.bad_signature = pick(options.bad_signature_fraction)
+        self.failing = pick(options.failing_download_fraction)
+        self.slow = pick(options.slow_download_fraction)
         self.http: httpx.AsyncClient | None = None
         self.fetcher: SharedFetcher | None = None
         self._tasks: list[asyncio.Task[None]] = []

@@ -150,7 +150,9 @@ async def test_equal_priority_queues_start_at_and_expiry(broker_url: str, media:
         timed, env3 = command(KEY, "play", play_body(ref, start_at=start_at.isoformat()), target=me(agent))
         too_late, env4 = command(KEY, "play", play_body(ref, start_at=(start_at + timedelta(seconds=5)).isoformat()),
                                  target=me(agent), lifetime=timedelta(seconds=1))  # fmt: skip
-        for env in (env1, env2, env3, env4):
+        await w.publish(cmd_topic(agent.device_id), env1)
+        await w.wait_for(lambda: "started" in w.statuses(first))  # media cached now: the rest queue in order
+        for env in (env2, env3, env4):
             await w.publish(cmd_topic(agent.device_id), env)
         await w.wait_for(lambda: "done" in w.statuses(timed) and "expired" in w.statuses(too_late), timeout=5)
     started = [a.command_id for _, a in w.acks if a.status.value == "started"]

@@ -95,7 +95,9 @@ async def test_kill_and_revive(broker_url: str) -> None:
         await fleet.wait_connected(timeout=20)
         async with Watcher(broker_url) as w:
             await fleet.kill(victims, "abort")
-            await w.wait_for(lambda: {d for d, p, _ in w.states if b'"online":false' in p} == set(victims))
+            await w.wait_for(
+                lambda: {d for d, p, _ in w.states if d.startswith(prefix) and b'"online":false' in p} == set(victims)
+            )
             assert fleet.connected_count() == 15
             await asyncio.sleep(0.5)
             assert fleet.connected_count() == 15  # dead stays dead: no reconnect without revive
