@@ -10,8 +10,9 @@ import logging
 import random
 import time
 from collections import OrderedDict, deque
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -306,8 +307,8 @@ class Agent:
             assert isinstance(body, RebootBody)
             self._spawn(self._reboot(cmd.id, body.delay_s))
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.create_task(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 

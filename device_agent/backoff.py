@@ -17,7 +17,7 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The largest delay attempt ``attempt`` may draw."""
-        return min(self.cap_s, self.base_s * 2 ** min(attempt, 62))
+        return float(min(self.cap_s, self.base_s * 2.0 ** min(attempt, 62)))
 
     def next(self) -> float:
         """The delay before the next attempt (and count it)."""

@@ -141,7 +141,7 @@ class MqttClient:
         except (OSError, TimeoutError) as exc:
             self._finish(ConnectionLost(f"cannot reach {self.host}:{self.port}: {exc or 'timeout'}"))
             raise ConnectionLost(f"cannot reach {self.host}:{self.port}: {exc or 'timeout'}") from None
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = transport
         self._send(self._connect_packet())
         try:
             body = await asyncio.wait_for(asyncio.shield(self._connack), self.timeout_s)
