@@ -40,10 +40,11 @@ from protocols import (
     StateMessage,
     StopBody,
     Telemetry,
+    check_command,
     device_subscriptions,
     device_topic,
     dump,
-    verify_command,
+    open_envelope,
 )
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Agent:
         self._reboot_downtime = 0.0
         self._online = asyncio.Event()
         self._started = time.monotonic()
+        self._open = config.opener or (lambda raw: open_envelope(raw, config.keyring))
         self._received = 0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -274,8 +276,7 @@ class Agent:
             return
         now = self.now()
         try:
-            cmd = verify_command(payload, keyring=self.config.keyring, identity=self.identity,
-                                 replay=self.state.replay, now=now)  # fmt: skip
+            cmd = check_command(self._open(payload), identity=self.identity, replay=self.state.replay, now=now)
         except CommandRejected as exc:
             cid = exc.command_id or _unverified_id(payload)
             if cid is None:

@@ -10,7 +10,7 @@ import httpx
 
 from device_agent.media import Fetcher
 from device_agent.player import Player
-from protocols import Ack, DeviceKind, Keyring
+from protocols import Ack, CommandPayload, DeviceKind, Keyring
 
 AckHook = Callable[[str, Ack], None]
 """Called with (device_id, ack) each time an ack has been handed to the broker."""
@@ -56,6 +56,9 @@ class AgentConfig:
     """Acks kept while offline; the oldest are dropped past this."""
     timeout_s: float = 10.0
     on_ack: AckHook | None = field(default=None, repr=False)
+    opener: Callable[[bytes], CommandPayload] | None = field(default=None, repr=False)
+    """Checks an envelope's signature and returns its payload; None uses ``protocols.open_envelope`` with
+    ``keyring``. A simulator shares one memoised opener among its devices (same bytes, same answer)."""
     reboot_downtime_s: float = 1.0
     """How long a simulated reboot keeps the device off the broker."""
 

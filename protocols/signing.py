@@ -172,8 +172,19 @@ def verify_command(
     Signature, version, time window (expiry, not-yet-valid, lifetime), target, replay, type. On
     success the id is remembered, so calling this twice with the same command raises ``replay``.
     """
+    return check_command(open_envelope(raw, keyring), identity=identity, replay=replay, now=now, skew=skew)
+
+
+def check_command(
+    payload: CommandPayload,
+    *,
+    identity: DeviceIdentity,
+    replay: ReplayGuard,
+    now: datetime | None = None,
+    skew: timedelta = CLOCK_SKEW,
+) -> CommandPayload:
+    """The checks after the signature (version, time window, target, replay, type) of an opened envelope."""
     now = now or datetime.now(UTC)
-    payload = open_envelope(raw, keyring)
     cid = payload.id
     if payload.v != PROTOCOL_VERSION:
         raise CommandRejected(RejectReason.UNSUPPORTED_VERSION, f"v={payload.v}", cid)

@@ -8,7 +8,7 @@ import contextlib
 import random
 import resource
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +16,7 @@ import httpx
 
 from device_agent import Agent, AgentConfig, HttpFetcher, KillMode, MediaError, SharedFetcher
 from device_agent.media import Fetcher
-from protocols import Ack, MediaRef, SigningKey
+from protocols import Ack, CommandPayload, CommandRejected, MediaRef, SigningKey, open_envelope
 from protocols.signing import Keyring
 from simulators.layout import DeviceSpec
 
@@ -40,6 +40,34 @@ class SlowFetcher:
     async def fetch(self, media: MediaRef) -> bytes:
         await asyncio.sleep(self.delay_s)
         return await self.inner.fetch(media)
+
+
+class SharedOpener:
+    """Checks each distinct envelope's signature once per process and keyring.
+
+    Every simulated device trusting the same keyring would reach the same answer for the same bytes; the
+    per-device checks (time window, target, replay, type) still run in each agent. Without this, one core
+    verifying 10,000 copies of one signature, one after the other, is what a fan-out benchmark would measure.
+    """
+
+    def __init__(self, keyring: Keyring, size: int = 256) -> None:
+        self.keyring = keyring
+        self.size = size
+        self._seen: OrderedDict[bytes, CommandPayload | CommandRejected] = OrderedDict()
+
+    def __call__(self, raw: bytes) -> CommandPayload:
+        result = self._seen.get(raw)
+        if result is None:
+            try:
+                result = open_envelope(raw, self.keyring)
+            except CommandRejected as exc:
+                result = exc
+            self._seen[raw] = result
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        if isinstance(result, CommandRejected):
+            raise CommandRejected(result.reason, result.detail, result.command_id)
+        return result
 
 
 class FailingFetcher:
@@ -127,7 +155,7 @@ class Fleet:
         if self.options.on_ack is not None:
             self.options.on_ack(device_id, ack)
 
-    def _config(self, spec: DeviceSpec, keys: Keyring, wrong_keys: Keyring) -> AgentConfig:
+    def _config(self, spec: DeviceSpec, keys: SharedOpener, wrong_keys: SharedOpener) -> AgentConfig:
         o = self.options
         assert self.fetcher is not None and self.http is not None
         fetcher: Fetcher = self.fetcher
@@ -138,7 +166,8 @@ class Fleet:
         skew = self._rng.uniform(-o.clock_skew_ms, o.clock_skew_ms) / 1000 if o.clock_skew_ms else 0.0
         return AgentConfig(
             device_id=spec.device_id, password=spec.password or o.passwords.get(spec.device_id) or o.password,
-            keyring=wrong_keys if spec.device_id in self.bad_signature else keys, area_path=spec.area_path,
+            keyring=(opener := wrong_keys if spec.device_id in self.bad_signature else keys).keyring, opener=opener,
+            area_path=spec.area_path,
             groups=spec.groups, broker_host=o.broker_host, broker_port=o.broker_port, broker_tls=o.broker_tls,
             heartbeat_s=o.heartbeat_s, keepalive_s=o.keepalive_s, cache_max_bytes=o.cache_max_bytes,
             clock_offset_s=skew, http=self.http, fetcher=fetcher, backoff_base_s=o.backoff_base_s,
@@ -153,8 +182,8 @@ class Fleet:
         self.http = httpx.AsyncClient(limits=limits, timeout=60)
         self.fetcher = SharedFetcher(HttpFetcher(self.http))
         # devices with a "bad signature" trust a key of the right id but the wrong value: they reject everything
-        good = Keyring(self.options.server_keys)
-        wrong = Keyring({kid: SigningKey.generate(kid).public_b64() for kid in self.options.server_keys})
+        good = SharedOpener(Keyring(self.options.server_keys))
+        wrong = SharedOpener(Keyring({kid: SigningKey.generate(kid).public_b64() for kid in self.options.server_keys}))
         for spec in self.devices:
             self.agents[spec.device_id] = Agent(self._config(spec, good, wrong))
         rate = self.options.ramp_per_s
