@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import resource
 import time
@@ -191,6 +192,10 @@ class Fleet:
             agent.start()
             if rate and n % 50 == 49:
                 await asyncio.sleep(max(0.0, self.started_at + (n + 1) / rate - time.monotonic()))
+        # Thousands of long-lived agents make every full garbage collection walk them all; park them in the
+        # permanent generation (measured: 10k-device fan-out, 3.9 s → 3.1 s of simulator CPU).
+        gc.collect()
+        gc.freeze()
         for device_id in self.flapping:
             self._tasks.append(asyncio.create_task(self._flap(self.agents[device_id])))
 
