@@ -36,7 +36,7 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy protocols source_server/fleet/service.py source_server/fleet/presence.py source_server/dispatch/service.py source_server/accounts/service.py
+.venv/bin/mypy protocols device_agent simulators source_server
 
 mkdir -p test-artifacts
 echo "== PostgreSQL + Mosquitto" >&2
