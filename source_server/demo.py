@@ -57,7 +57,7 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
             lat0, lon0 = 13.98 + 0.08 * (ci % 3), 107.99 + 0.1 * (ci // 3)
             for kind, count in (("speaker", speakers), ("eboard", eboards)):
                 for n in range(count):
-                    vs: list[str | None] = list(villages.get(commune) or [None])
+                    vs: list[str | None] = [*villages.get(commune, [])] if villages.get(commune) else [None]
                     village = vs[n % len(vs)]
                     device_id = f"{'spk' if kind == 'speaker' else 'brd'}-{commune}-{n + 1:03d}"
                     create_device(
