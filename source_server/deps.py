@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from source_server.accounts.service import Principal, Role, principal_for_token
+from source_server.db import session_scope
 
 if TYPE_CHECKING:
     from source_server.runtime import Runtime
@@ -27,15 +28,8 @@ RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
 
 def get_db(request: Request) -> Iterator[Session]:
     """A session per request, committed when the handler returns without error."""
-    session = request.app.state.runtime.sessions()
-    try:
+    with session_scope(request.app.state.runtime.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

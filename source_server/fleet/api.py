@@ -245,8 +245,7 @@ def create_device(db: SessionDep, user: CurrentUser, body: DeviceCreate, request
         device = service.create_device(db, data=DeviceInput(**body.model_dump()))
     except RegistryError as exc:
         return _invalid(exc)
-    if not user.can(OPERATE_ROLES, device.area_path):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Your role does not cover this area.")
+    require_area(user, OPERATE_ROLES, device.area_path)
     audit(
         db,
         actor=user.username,
