@@ -29,6 +29,7 @@ if [ "$want_test" = 1 ]; then
   command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || pkgs+=(mosquitto)
   command -v mosquitto_pub >/dev/null || pkgs+=(mosquitto-clients)
   command -v ffmpeg >/dev/null || pkgs+=(ffmpeg)
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium fonts-noto-core)   # the browser tests drive the system Chromium
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
   .venv/bin/python -m pip install -q -e ".[test]"
 else

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from source_server import __version__
@@ -14,7 +16,10 @@ from source_server.config import Settings, get_settings
 from source_server.dispatch.api import media_router
 from source_server.metrics import REGISTRY
 from source_server.runtime import Runtime
+from source_server.web.pages import router as pages_router
 from source_server.web.status import router as status_router
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router)
     app.include_router(status_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(media_router, tags=["media"])
 
     @app.get("/metrics", include_in_schema=False)

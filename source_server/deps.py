@@ -1,4 +1,4 @@
-"""FastAPI dependencies in one place: the runtime, a database session, the calling principal."""
+"""FastAPI dependencies in one place: the runtime, a database session, the calling principal, the page user."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from source_server.accounts.service import Principal, Role, principal_for_token
+from source_server.accounts.sessions import SessionInfo, SessionState
 from source_server.db import session_scope
+from source_server.web.auth import (
+    SAFE_METHODS,
+    WebContext,
+    client_ip,
+    login_redirect,
+    require_csrf,
+    same_origin,
+    session_of,
+)
+from source_server.web.i18n import get_lang
 
 if TYPE_CHECKING:
     from source_server.runtime import Runtime
@@ -35,31 +46,68 @@ def get_db(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def current_user(
+def _caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The principal of the bearer token; 401 without a valid one."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Bearer token required.", {"WWW-Authenticate": "Bearer"})
-    with request.app.state.runtime.sessions.begin() as db:
-        principal = principal_for_token(db, credentials.credentials)
-    if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Invalid or revoked token.", {"WWW-Authenticate": "Bearer"})
-    return principal
+) -> Principal | SessionInfo:
+    """The bearer token's principal, else the session cookie's; 401 without either."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        with request.app.state.runtime.sessions.begin() as db:
+            principal = principal_for_token(db, credentials.credentials)
+        if principal is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "Invalid or revoked token.", {"WWW-Authenticate": "Bearer"}
+            )
+        return principal
+    found = session_of(request)
+    if isinstance(found, SessionInfo):
+        return found
+    detail = "Session expired; log in again." if found is SessionState.EXPIRED else "Bearer token or log-in required."
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": "Bearer"})
+
+
+async def current_user(request: Request, caller: Annotated[Principal | SessionInfo, Depends(_caller)]) -> Principal:
+    """The caller by bearer token or session cookie (cookie: CSRF token required on non-GET); 401 otherwise."""
+    if isinstance(caller, SessionInfo):
+        await require_csrf(request, caller)
+        return caller.principal
+    if caller.read_only and request.method not in SAFE_METHODS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This token is read-only.")
+    return caller
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
+def _page_session(request: Request) -> SessionInfo:
+    found = session_of(request)
+    if not isinstance(found, SessionInfo):
+        raise login_redirect(request, expired=found is SessionState.EXPIRED)
+    return found
+
+
+async def web_user(request: Request, info: Annotated[SessionInfo, Depends(_page_session)]) -> WebContext:
+    """The logged-in person of a page; 303 to ``/login?next=…`` when not (``&expired=1`` after a lapse)."""
+    await require_csrf(request, info)
+    return WebContext(
+        principal=info.principal, full_name=info.full_name, csrf_token=info.csrf_token, lang=get_lang(request)
+    )
+
+
+WebUser = Annotated[WebContext, Depends(web_user)]
+
+
 def websocket_user(websocket: WebSocket) -> Principal | None:
-    """The principal of a websocket's ``?token=`` (browsers cannot set headers on websockets)."""
+    """The principal of a websocket's ``?token=``/bearer header, else of a same-origin session cookie."""
     token = websocket.query_params.get("token") or ""
     auth = websocket.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         token = auth[7:]
     if not token:
-        return None
+        if not same_origin(websocket):
+            return None
+        found = session_of(websocket)
+        return found.principal if isinstance(found, SessionInfo) else None
     with websocket.app.state.runtime.sessions.begin() as db:
         return principal_for_token(db, token)
 
@@ -70,6 +118,17 @@ def require_area(user: Principal, roles: frozenset[Role], area_path: tuple[str, 
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Your role does not cover this area.")
 
 
-def client_ip(request: Request) -> str | None:
-    """The caller's address, for the audit log."""
-    return request.client.host if request.client else None
+__all__ = [
+    "CurrentUser",
+    "RuntimeDep",
+    "SessionDep",
+    "WebContext",
+    "WebUser",
+    "client_ip",
+    "current_user",
+    "get_db",
+    "get_runtime",
+    "require_area",
+    "web_user",
+    "websocket_user",
+]

@@ -75,10 +75,29 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def db(db_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """A session factory on a database emptied before the test."""
+    """A session factory on a database emptied before the test.
+
+    The audit log refuses DELETE (row triggers): on PostgreSQL the transaction sets
+    ``session_replication_role = replica`` (ordinary triggers do not fire; TRUNCATE would wait for the
+    locks of connections other tests leave idle); SQLite drops its triggers, deletes and recreates them
+    from their stored SQL in one transaction.
+    """
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with db_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f"DELETE FROM {table.name}"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+        else:
+            triggers = conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+            ).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            for _, sql in triggers:
+                conn.execute(text(sql))
     yield make_sessionmaker(db_engine)
 
 

@@ -50,7 +50,18 @@ def list_tokens(db: SessionDep, principal: CurrentUser) -> list[TokenRead]:
 def create_token(db: SessionDep, principal: CurrentUser, body: TokenCreate, request: Request) -> TokenCreated:
     """A new token for the caller; the secret is in this response only."""
     user = _user(db, principal)
-    secret = issue_token(db, user=user, name=body.name)
+    if principal.read_only:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "A read-only token cannot create tokens.")
+    granted = {a for _, a in principal.grants}
+    if body.areas is not None and not set(body.areas) <= granted:
+        raise HTTPException(422, f"Areas must be some of yours: {sorted(granted)}.")
+    areas = body.areas
+    if areas is None and granted != {g.area_code for g in user.grants}:
+        areas = sorted(granted)  # a token narrowed to some areas cannot mint a wider one
+    try:
+        secret = issue_token(db, user=user, name=body.name, read_only=body.read_only, areas=areas)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
     row = queries.list_tokens(db, username=user.username)[0][0]
     audit(
         db,
@@ -60,6 +71,7 @@ def create_token(db: SessionDep, principal: CurrentUser, body: TokenCreate, requ
         object_id=str(row.id),
         source_ip=client_ip(request),
         summary=body.name,
+        detail={"read_only": body.read_only, "areas": areas},
     )
     return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
 

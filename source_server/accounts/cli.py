@@ -6,6 +6,7 @@ in one transaction. Only ``token create`` prints a secret, once.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from source_server.accounts import queries
 from source_server.accounts.models import User
-from source_server.accounts.service import Role, audit, create_user, issue_token
+from source_server.accounts.passwords import WeakPassword, check_policy
+from source_server.accounts.service import Role, audit, create_user, issue_token, set_password
 from source_server.config import Settings, get_settings
 from source_server.db import make_engine, make_sessionmaker, session_scope
 from source_server.migrate import upgrade
@@ -37,10 +39,17 @@ def _session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
-def add_user(settings: Settings, *, username: str, grants: list[tuple[Role, str]], full_name: str = "") -> int:
-    """Create a user with role grants; returns its id. ValueError if the name is taken."""
+def add_user(
+    settings: Settings,
+    *,
+    username: str,
+    grants: list[tuple[Role, str]],
+    full_name: str = "",
+    password: str | None = None,
+) -> int:
+    """Create a user with role grants; returns its id. ValueError if the name is taken or the password weak."""
     with _session(settings) as db:
-        user = create_user(db, username=username, full_name=full_name, grants=grants)
+        user = create_user(db, username=username, full_name=full_name, grants=grants, password=password)
         audit(
             db,
             actor=CLI_ACTOR,
@@ -52,15 +61,42 @@ def add_user(settings: Settings, *, username: str, grants: list[tuple[Role, str]
         return user.id
 
 
-def create_token(settings: Settings, *, username: str, name: str = "") -> tuple[int, str]:
-    """A new token for ``username``: (id, clear token). LookupError if there is no such user."""
+def change_password(settings: Settings, *, username: str, password: str) -> None:
+    """Set a user's password (ends their sessions). LookupError: no such user; WeakPassword: refused."""
     with _session(settings) as db:
         user = queries.get_user(db, username)
         if user is None:
             raise LookupError(f"no user {username!r}")
-        secret = issue_token(db, user=user, name=name)
+        set_password(db, user=user, password=password)
+        audit(db, actor=CLI_ACTOR, action="user.password_changed", object_type="user", object_id=username)
+
+
+def _read_password(stdin: bool) -> str:
+    """The new password: the first line of stdin, or typed twice on the terminal (hidden)."""
+    if stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def create_token(
+    settings: Settings, *, username: str, name: str = "", read_only: bool = False, areas: list[str] | None = None
+) -> tuple[int, str]:
+    """A new token for ``username``: (id, clear token). LookupError: no such user; ValueError: bad scope."""
+    with _session(settings) as db:
+        user = queries.get_user(db, username)
+        if user is None:
+            raise LookupError(f"no user {username!r}")
+        secret = issue_token(db, user=user, name=name, read_only=read_only, areas=areas)
         token_id = queries.list_tokens(db, username=username)[0][0].id
-        audit(db, actor=CLI_ACTOR, action="token.created", object_type="token", object_id=str(token_id), summary=name)
+        audit(
+            db,
+            actor=CLI_ACTOR,
+            action="token.created",
+            object_type="token",
+            object_id=str(token_id),
+            summary=name,
+            detail={"user": username, "read_only": read_only, "areas": areas},
+        )
         return token_id, secret
 
 
@@ -106,8 +142,14 @@ def user_add(
     role: Annotated[list[str], typer.Option("--role", help="A role; repeat, paired in order with --area.")],
     area: Annotated[list[str], typer.Option("--area", help="The area code of the matching --role.")],
     full_name: Annotated[str, typer.Option("--full-name", help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="No log-in password (an integration that only uses tokens).")
+    ] = False,
 ) -> None:
-    """Add a user with one or more (role, area) grants."""
+    """Add a user with one or more (role, area) grants and a password (asked twice, or from stdin)."""
     if len(role) != len(area):
         _fail(f"give one --area per --role ({len(role)} roles, {len(area)} areas)")
     try:
@@ -115,11 +157,33 @@ def user_add(
     except ValueError:
         _fail(f"unknown role in {role}; roles: {', '.join(r.value for r in Role)}")
         return
+    password = None if no_password else _read_password(password_stdin)
+    if password is not None:
+        try:
+            check_policy(password, username=username)
+        except WeakPassword as exc:
+            _fail(str(exc))
     try:
-        user_id = add_user(get_settings(), username=username, grants=grants, full_name=full_name)
+        user_id = add_user(get_settings(), username=username, grants=grants, full_name=full_name, password=password)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(f"user {username} created (id {user_id}) with {len(grants)} grant(s)")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Set a user's password (asked twice, or from stdin); their browser sessions end."""
+    password = _read_password(password_stdin)
+    try:
+        change_password(get_settings(), username=username, password=password)
+    except (LookupError, WeakPassword) as exc:
+        _fail(str(exc))
+    typer.echo(f"password of {username} changed")
 
 
 @user_app.command("list")
@@ -131,12 +195,19 @@ def user_list() -> None:
 
 @token_app.command("create")
 def token_create(
-    username: str, name: Annotated[str, typer.Option("--name", help="What the token is for.")] = ""
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "",
+    read_only: Annotated[bool, typer.Option("--read-only", help="Refuse every state-changing call.")] = False,
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Limit to this one of the user's areas; repeatable.")
+    ] = None,
 ) -> None:
     """Create a token; it is printed once and cannot be shown again."""
     try:
-        token_id, secret = create_token(get_settings(), username=username, name=name)
-    except LookupError as exc:
+        token_id, secret = create_token(
+            get_settings(), username=username, name=name, read_only=read_only, areas=area or None
+        )
+    except (LookupError, ValueError) as exc:
         _fail(str(exc))
         return
     typer.echo(f"token {token_id} for {username} (shown once, store it now):")

@@ -27,6 +27,9 @@ class TokenCreate(BaseModel):
     """A new API token for oneself."""
 
     name: str = Field(default="", max_length=100)
+    read_only: bool = False
+    areas: list[str] | None = Field(default=None, min_length=1)
+    """Some of the caller's area codes; None = all of them."""
 
 
 class TokenRead(BaseModel):
@@ -40,6 +43,8 @@ class TokenRead(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    read_only: bool = False
+    area_scope: list[str] | None = None
 
 
 class TokenCreated(TokenRead):

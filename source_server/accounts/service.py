@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User
+from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User, WebSession
+from source_server.accounts.passwords import check_policy, hash_password
 from source_server.db import utcnow
 
 TOKEN_PREFIX = "ngn_"
@@ -41,6 +42,8 @@ class Principal:
 
     username: str
     grants: frozenset[tuple[Role, str]]
+    read_only: bool = False
+    """True for a read-only token: any state-changing request is refused."""
 
     def areas_for(self, roles: Iterable[Role]) -> set[str]:
         """Area codes where the principal holds any of ``roles``."""
@@ -57,21 +60,64 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(db: Session, *, username: str, full_name: str = "", grants: Iterable[tuple[Role, str]] = ()) -> User:
-    """A new user with role grants; ValueError if the name is taken."""
+def create_user(
+    db: Session,
+    *,
+    username: str,
+    full_name: str = "",
+    grants: Iterable[tuple[Role, str]] = (),
+    password: str | None = None,
+) -> User:
+    """A new user with role grants (and a password for log-in, checked by the policy); ValueError if taken."""
     if db.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
-    user = User(username=username, full_name=full_name)
+    if password is not None:
+        check_policy(password, username=username)
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password) if password else None)
     user.grants = [RoleGrant(role=Role(r).value, area_code=a) for r, a in grants]
     db.add(user)
     db.flush()
     return user
 
 
-def issue_token(db: Session, *, user: User, name: str = "") -> str:
-    """Create a bearer token for ``user``; the clear token is returned once and never stored."""
+def set_password(db: Session, *, user: User, password: str) -> None:
+    """Replace ``user``'s password (WeakPassword when refused by the policy); ends their browser sessions."""
+    check_policy(password, username=user.username)
+    user.password_hash = hash_password(password)
+    db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    db.flush()
+
+
+def principal_for_user(user: User, *, areas: Iterable[str] | None = None, read_only: bool = False) -> Principal:
+    """The principal of ``user``, its grants optionally narrowed to ``areas``."""
+    scope = None if areas is None else set(areas)
+    grants = frozenset((Role(g.role), g.area_code) for g in user.grants if scope is None or g.area_code in scope)
+    return Principal(username=user.username, grants=grants, read_only=read_only)
+
+
+def issue_token(
+    db: Session, *, user: User, name: str = "", read_only: bool = False, areas: Iterable[str] | None = None
+) -> str:
+    """Create a bearer token for ``user``; the clear token is returned once and never stored.
+
+    ``areas`` narrows the token to some of the user's granted area codes (ValueError for any other).
+    """
+    scope = None if areas is None else sorted(set(areas))
+    if scope is not None:
+        granted = {g.area_code for g in user.grants}
+        if not scope or not set(scope) <= granted:
+            raise ValueError(f"a token's areas must be some of the user's areas: {sorted(granted)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10]))
+    db.add(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=hash_token(token),
+            prefix=token[:10],
+            read_only=read_only,
+            area_scope=scope,
+        )
+    )
     db.flush()
     return token
 
@@ -85,7 +131,7 @@ def principal_for_token(db: Session, token: str) -> Principal | None:
     if user is None or not user.active:
         return None
     row.last_used_at = utcnow()
-    return Principal(username=user.username, grants=frozenset((Role(g.role), g.area_code) for g in user.grants))
+    return principal_for_user(user, areas=row.area_scope, read_only=row.read_only)
 
 
 def audit(

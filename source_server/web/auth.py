@@ -1,0 +1,150 @@
+"""Cookie sessions and CSRF for the browser, shared by the API (``CurrentUser``) and pages (``WebUser``).
+
+A request authenticated by the session cookie must carry the session's CSRF token on any state-changing
+method: the ``X-CSRF-Token`` header (JavaScript reads ``<meta name=csrf-token>``) or a form field
+``csrf_token``. Missing or wrong → 403 and an audit entry. Bearer tokens need no CSRF token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from fastapi import HTTPException, Request, Response, WebSocket, status
+
+from source_server.accounts.service import ADMIN_ROLES, Principal, audit
+from source_server.accounts.sessions import AuthSettings, SessionInfo, SessionState, csrf_ok, resolve_session
+
+SESSION_COOKIE = "nguon_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_default_settings: AuthSettings | None = None
+
+
+def auth_settings(request: Request | WebSocket) -> AuthSettings:
+    """Session settings: ``app.state.auth_settings`` when set (tests), else from the environment."""
+    global _default_settings
+    cfg = getattr(request.app.state, "auth_settings", None)
+    if isinstance(cfg, AuthSettings):
+        return cfg
+    if _default_settings is None:
+        _default_settings = AuthSettings()
+    return _default_settings
+
+
+def _secure(request: Request) -> bool:
+    settings = request.app.state.runtime.settings
+    return bool(settings.public_url and settings.public_url.startswith("https"))
+
+
+def set_session_cookie(response: Response, request: Request, sid: str) -> None:
+    """Put the session id in an HttpOnly, SameSite=Lax cookie (Secure behind an https public URL)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        sid,
+        max_age=auth_settings(request).session_absolute_s,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+
+
+def client_ip(request: Request | WebSocket) -> str | None:
+    """The caller's address, for the audit log."""
+    return request.client.host if request.client else None
+
+
+def session_of(request: Request | WebSocket) -> SessionInfo | SessionState:
+    """The session named by the request's cookie (MISSING without one, EXPIRED when it has lapsed)."""
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    if not sid:
+        return SessionState.MISSING
+    with request.app.state.runtime.sessions.begin() as db:
+        return resolve_session(db, sid=sid, cfg=auth_settings(request))
+
+
+async def submitted_csrf_token(request: Request) -> str | None:
+    """The CSRF token a request carries: the header, else the form field of a submitted form."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def audit_refusal(request: Request, *, actor: str, action: str, reason: str) -> None:
+    """Record a refused request in the audit log (its own transaction: the request's one rolls back)."""
+    with request.app.state.runtime.sessions.begin() as db:
+        audit(
+            db,
+            actor=actor,
+            action=action,
+            object_type="request",
+            object_id=f"{request.method} {request.url.path}"[:128],
+            source_ip=client_ip(request),
+            summary=reason,
+        )
+
+
+async def require_csrf(request: Request, info: SessionInfo) -> None:
+    """403 (and an audit entry) unless a state-changing request carries the session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    if not csrf_ok(info.csrf_token, await submitted_csrf_token(request)):
+        audit_refusal(request, actor=info.principal.username, action="csrf.rejected", reason="missing or wrong token")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Missing or invalid CSRF token.")
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """True when a websocket's Origin (if any) is the host it connects to (cookie auth only then)."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """The logged-in person of a page: principal, display name, CSRF token and language."""
+
+    principal: Principal
+    full_name: str
+    csrf_token: str
+    lang: str
+
+    @property
+    def username(self) -> str:
+        """Login name."""
+        return self.principal.username
+
+    @property
+    def display_name(self) -> str:
+        """Full name, else the login name."""
+        return self.full_name or self.principal.username
+
+    @property
+    def is_admin(self) -> bool:
+        """True for an administrator of some area."""
+        return bool(self.principal.areas_for(ADMIN_ROLES))
+
+
+def login_redirect(request: Request, *, expired: bool) -> HTTPException:
+    """A 303 to the log-in page that comes back to this page afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
+    return HTTPException(status.HTTP_303_SEE_OTHER, "Log-in required.", {"Location": location})
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after log-in (anything else → the overview)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/ui/"
+    return target
