@@ -16,7 +16,7 @@ from source_server.config import Settings, get_settings
 from source_server.dispatch.api import media_router
 from source_server.metrics import REGISTRY
 from source_server.runtime import Runtime
-from source_server.web.pages import router as pages_router
+from source_server.web.routes import web_router
 from source_server.web.status import router as status_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router)
     app.include_router(status_router)
-    app.include_router(pages_router)
+    app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(media_router, tags=["media"])
 

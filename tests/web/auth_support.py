@@ -16,7 +16,7 @@ from source_server.accounts.sessions import AuthSettings
 from source_server.api import api_router
 from source_server.app import STATIC_DIR
 from source_server.config import Settings
-from source_server.web.pages import router as pages_router
+from source_server.web.routes import web_router
 
 PASSWORD = "mật-khẩu-đủ-dài-2026"
 IP = "198.51.100.23"
@@ -26,7 +26,7 @@ def make_app(db: sessionmaker[Session], tmp_path: Path, **auth: object) -> FastA
     """API + pages + static with ``app.state.runtime`` holding only the database and settings."""
     app = FastAPI()
     app.include_router(api_router)
-    app.include_router(pages_router)
+    app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = Settings(data_dir=tmp_path, mqtt_username="nguon-server", mqtt_password="server-secret")
     app.state.runtime = SimpleNamespace(sessions=db, settings=settings)

@@ -1,0 +1,11 @@
+"""Every page router of the operator UI, in one router that the app (and the page tests) mount."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from source_server.web import alarms, areas, dashboard, devices, pages
+
+web_router = APIRouter(include_in_schema=False)
+for _module in (pages, dashboard, devices, alarms, areas):
+    web_router.include_router(_module.router)

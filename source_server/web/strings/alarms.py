@@ -1,0 +1,3 @@
+"""UI strings of the alarms page (Vietnamese first, then English)."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""UI strings of the areas page (Vietnamese first, then English)."""
+
+MESSAGES: dict[str, dict[str, str]] = {}
