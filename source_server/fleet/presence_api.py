@@ -24,6 +24,7 @@ from source_server.fleet.presence_schemas import (
     DeviceEventPage,
     DeviceEventRead,
     PresenceDevicePage,
+    PresenceMap,
     PresenceSummary,
     UptimeDay,
     UptimeRead,
@@ -80,10 +81,29 @@ def list_devices(
 
 @router.get("/presence/summary", response_model=PresenceSummary)
 def presence_summary(
-    db: SessionDep, user: CurrentUser, level: Literal["commune", "province"] = "commune"
+    db: SessionDep,
+    user: CurrentUser,
+    level: Literal["commune", "province"] = "commune",
+    kind: Literal["speaker", "eboard"] | None = None,
+    vendor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
-    """Online, stale, offline and never-seen counts per area of your scope."""
-    return queries.summary(db, areas=_areas(user), level=level)
+    """Online, stale, offline and never-seen counts per area of your scope (optionally one kind or vendor)."""
+    return queries.summary(db, areas=_areas(user), level=level, kind=kind, vendor=vendor or None)
+
+
+@router.get("/presence/map", response_model=PresenceMap)
+def presence_map(
+    db: SessionDep,
+    user: CurrentUser,
+    commune: Annotated[str | None, Query(max_length=32)] = None,
+    kind: Literal["speaker", "eboard"] | None = None,
+    vendor: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    """Positions for the offline map: per commune (mean position and counts), or one commune's devices."""
+    areas = _areas(user)
+    if commune and not queries.commune_visible(db, commune=commune, areas=areas):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such commune in your area.")
+    return queries.map_view(db, areas=areas, commune=commune or None, kind=kind, vendor=vendor or None)
 
 
 @router.get("/devices/{device_id}/history", response_model=DeviceEventPage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from source_server.fleet.models import Area, Device, DeviceEvent, Presence
@@ -90,16 +90,22 @@ def _counts() -> dict[str, Any]:
     return dict.fromkeys((*STATUSES, "total"), 0)
 
 
-def summary(db: Session, *, areas: Collection[str], level: str) -> dict[str, Any]:
+def summary(
+    db: Session, *, areas: Collection[str], level: str, vendor: str | None = None, kind: str | None = None
+) -> dict[str, Any]:
     """Counts per area of ``level`` (commune or province), per status, overall and by kind: one GROUP BY."""
     col = LEVELS[level]
-    rows = db.execute(
+    query = (
         select(col, Device.kind, STATUS, func.count())
         .select_from(Device)
         .outerjoin(Presence, Presence.device_id == Device.id)
         .where(in_scope(areas))
-        .group_by(col, Device.kind, STATUS)
-    ).all()
+    )
+    if vendor:
+        query = query.where(Device.vendor == vendor)
+    if kind:
+        query = query.where(Device.kind == kind)
+    rows = db.execute(query.group_by(col, Device.kind, STATUS)).all()
     per_area: dict[str, dict[str, Any]] = {}
     totals = _counts()
     for code, kind, status, n in rows:
@@ -125,3 +131,60 @@ def device_events(db: Session, *, device_id: str, limit: int, offset: int) -> li
     """Connectivity events of one device, newest first."""
     q = select(DeviceEvent).where(DeviceEvent.device_id == device_id)
     return list(db.scalars(q.order_by(DeviceEvent.at.desc(), DeviceEvent.id.desc()).limit(limit).offset(offset)))
+
+
+def vendors(db: Session, *, areas: Collection[str]) -> list[str]:
+    """The distinct non-empty vendors of the devices in ``areas``, sorted."""
+    rows = db.scalars(select(Device.vendor).where(in_scope(areas), Device.vendor != "").distinct())
+    return sorted(rows)
+
+
+MAP_POINTS_MAX = 2000
+
+
+def map_view(
+    db: Session,
+    *,
+    areas: Collection[str],
+    commune: str | None = None,
+    kind: str | None = None,
+    vendor: str | None = None,
+) -> dict[str, Any]:
+    """What the offline map draws: one point per commune (mean position, counts) or, for one commune, its devices.
+
+    Only devices with coordinates are placed; the province view never sends individual devices.
+    """
+    where = [in_scope(areas), Device.lat.is_not(None), Device.lon.is_not(None)]
+    if kind:
+        where.append(Device.kind == kind)
+    if vendor:
+        where.append(Device.vendor == vendor)
+    if commune:
+        rows = db.execute(
+            select(Device.id, Device.name, Device.lat, Device.lon, STATUS, Device.kind)
+            .outerjoin(Presence, Presence.device_id == Device.id)
+            .where(*where, Device.commune_code == commune)
+            .order_by(Device.id)
+            .limit(MAP_POINTS_MAX)
+        ).all()
+        devices = [{"id": i, "name": n, "lat": la, "lon": lo, "status": st, "kind": k} for i, n, la, lo, st, k in rows]
+        return {"level": "device", "commune": commune, "devices": devices, "communes": []}
+    online = func.sum(case((STATUS == "online", 1), else_=0))
+    grouped = db.execute(
+        select(Device.commune_code, func.avg(Device.lat), func.avg(Device.lon), func.count(), online)
+        .outerjoin(Presence, Presence.device_id == Device.id)
+        .where(*where)
+        .group_by(Device.commune_code)
+    ).all()
+    names = dict(db.execute(select(Area.code, Area.name).where(Area.code.in_([r[0] for r in grouped]))).all())
+    communes = [
+        {"code": c, "name": names.get(c) or c, "lat": float(la), "lon": float(lo), "total": n, "online": int(on or 0)}
+        for c, la, lo, n, on in grouped
+    ]
+    return {"level": "commune", "commune": None, "devices": [], "communes": communes}
+
+
+def commune_visible(db: Session, *, commune: str, areas: Collection[str]) -> bool:
+    """True when ``commune`` is a commune the holder of ``areas`` may read (itself or its province granted)."""
+    parent = db.scalar(select(Area.parent_code).where(Area.code == commune, Area.level == "commune"))
+    return parent is not None and (commune in areas or parent in areas)

@@ -120,3 +120,34 @@ class AlarmAck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     comment: str = Field(default="", max_length=2000)
+
+
+class MapCommune(BaseModel):
+    """A commune on the map: mean position of its placed devices and how many of them are online."""
+
+    code: str
+    name: str
+    lat: float
+    lon: float
+    total: int
+    online: int
+
+
+class MapDevice(BaseModel):
+    """A device on the map of one commune."""
+
+    id: str
+    name: str
+    lat: float
+    lon: float
+    status: str
+    kind: str
+
+
+class PresenceMap(BaseModel):
+    """The offline map's data: communes (province view) or one commune's devices."""
+
+    level: str
+    commune: str | None
+    communes: list[MapCommune]
+    devices: list[MapDevice]

@@ -1,4 +1,4 @@
-"""Log-in, log-out, the overview placeholder and the audit log page."""
+"""Log-in, log-out and the audit log page."""
 
 from __future__ import annotations
 
@@ -105,12 +105,6 @@ def logout(request: Request, user: WebUser) -> Response:
     response = RedirectResponse("/login?out=1", status_code=303)
     clear_session_cookie(response, request)
     return response
-
-
-@router.get("/ui/", response_class=HTMLResponse)
-def overview(request: Request, user: WebUser) -> HTMLResponse:
-    """The overview page (a placeholder until the dashboard replaces it)."""
-    return render(request, "home.html", user=user)
 
 
 def _day(value: str | None) -> date | None:

@@ -7,11 +7,14 @@ and ``login(browser, live, username)`` returns a logged-in page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from playwright.async_api import Browser, Page
 
+from device_agent.mqtt import parse_broker_url
+from simulators.fleet import Fleet, FleetOptions
+from simulators.layout import DeviceSpec
 from source_server.accounts.service import Role, create_user
 from source_server.broker import free_port
 from source_server.config import Settings
@@ -107,3 +110,25 @@ async def login(
     await page.get_by_role("button", name="Đăng nhập" if lang == "vi" else "Log in").click()
     await page.wait_for_url(f"{live.url}/ui/**")
     return page
+
+
+def fleet_for(live: LiveServer, device_ids: Sequence[str]) -> Fleet:
+    """Simulated agents (real MQTT, real signature checks) for some of the seeded devices; call ``start()``."""
+    by_id = {d.id: d for d in device_inputs()}
+    specs = [
+        DeviceSpec(i, tuple(c for c in (PROVINCE, by_id[i].commune_code, by_id[i].village_code) if c))
+        for i in device_ids
+    ]
+    addr = parse_broker_url(live.runtime.broker.url)
+    signer = live.runtime.signer
+    options = FleetOptions(
+        broker_host=addr.host,
+        broker_port=addr.port,
+        server_keys={signer.kid: signer.public_b64()},
+        heartbeat_s=1,
+        keepalive_s=5,
+        ramp_per_s=0,
+        backoff_base_s=0.2,
+        backoff_cap_s=1,
+    )
+    return Fleet(specs, options)

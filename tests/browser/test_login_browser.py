@@ -21,5 +21,5 @@ async def test_wrong_password_is_refused_then_the_right_one_opens_the_overview(
     await expect(page.get_by_role("alert")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
     await screenshot(page, "login-failed")
     page2 = await login(chromium_browser, live, "operator")
-    await expect(page2.locator("h1")).to_have_text("Tổng quan")
+    await expect(page2.locator("h1")).to_have_text("Tổng quan toàn tỉnh")
     await expect(page2.locator(".user-name")).to_contain_text("Lê Thị Vận Hành")

@@ -36,10 +36,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lang.switch": {"vi": "English", "en": "Tiếng Việt"},
     "lang.label": {"vi": "Ngôn ngữ", "en": "Language"},
     "user.signed_in_as": {"vi": "Đang đăng nhập:", "en": "Signed in as:"},
-    "home.welcome": {
-        "vi": "Trang tổng quan toàn tỉnh sẽ hiển thị tại đây.",
-        "en": "The province dashboard will be shown here.",
-    },
     "audit.title": {"vi": "Nhật ký hoạt động", "en": "Audit log"},
     "audit.filter": {"vi": "Lọc", "en": "Filter"},
     "audit.actor": {"vi": "Người thực hiện", "en": "Actor"},
