@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -38,8 +39,11 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tuple[list[DeviceSpec], str]:
-    """Areas from the sample CSV (plus generated communes past its six), devices, and an admin token."""
+def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tuple[list[DeviceSpec], str, str]:
+    """Areas from the sample CSV (plus generated communes past its six), devices, an admin token and password.
+
+    The password is random for every demo (no default password anywhere) and printed once.
+    """
     rng = random.Random(64)
     specs: list[DeviceSpec] = []
     with srv.runtime.sessions.begin() as db:
@@ -78,9 +82,16 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
                     path = (PROVINCE, commune, village) if village else (PROVINCE, commune)
                     groups = ("vung-lu",) if ci == 0 and n % 4 == 0 else ()
                     specs.append(DeviceSpec(device_id, path, groups))
-        admin = create_user(db, username="admin", full_name="Quản trị tỉnh", grants=[(Role.PROVINCE_ADMIN, PROVINCE)])
+        password = secrets.token_urlsafe(12)
+        admin = create_user(
+            db,
+            username="admin",
+            full_name="Quản trị tỉnh",
+            grants=[(Role.PROVINCE_ADMIN, PROVINCE)],
+            password=password,
+        )
         token = issue_token(db, user=admin, name="demo")
-    return specs, token
+    return specs, token, password
 
 
 def _chime(seconds: float = 3.0) -> bytes:
@@ -127,7 +138,7 @@ async def run_demo(
     )
     t0 = time.monotonic()
     async with live_server(settings) as srv:
-        specs, token = _seed(srv, communes=communes, speakers=speakers, eboards=eboards)
+        specs, token, password = _seed(srv, communes=communes, speakers=speakers, eboards=eboards)
         await srv.runtime.presence.refresh_devices()
         broker = parse_broker_url(srv.runtime.broker.url)
         signer = srv.runtime.signer
@@ -156,6 +167,7 @@ async def run_demo(
         print(
             f"""
 Nguồn demo is running ({time.monotonic() - t0:.1f} s to start; data in {data_dir})
+  operator UI     {url}/ui/   (log in as admin, password {password})
   status page     {url}/
   API (OpenAPI)   {url}/docs
   metrics         {url}/metrics

@@ -48,6 +48,15 @@ def test_demo_starts_a_province_and_shows_its_communes(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert summary["totals"]["online"] >= 200, summary["totals"]
         assert httpx.get(url + "docs", timeout=10).status_code == 200
+        ui, password = re.search(r"operator UI\s+(\S+)\s+\(log in as admin, password (\S+)\)", out).groups()  # type: ignore[union-attr]
+        with httpx.Client(timeout=10, follow_redirects=True) as browser:
+            form = browser.get(ui).text  # redirected to the log-in form
+            login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            done = browser.post(
+                url + "login",
+                data={"username": "admin", "password": password, "csrf_token": login_csrf, "next": "/ui/"},
+            )
+            assert done.status_code == 200 and "Tổng quan toàn tỉnh" in done.text and "Phường Pleiku" in done.text
     finally:
         rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, rest
