@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from source_server.accounts.api import router as accounts_router
+from source_server.bulletins.api import router as bulletins_router
 from source_server.dispatch.api import router as dispatch_router
 from source_server.fleet.api import router as fleet_router
 from source_server.fleet.presence_api import router as presence_router
@@ -13,4 +14,5 @@ api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(presence_router, tags=["presence"])
 api_router.include_router(fleet_router, tags=["fleet"])
 api_router.include_router(dispatch_router, tags=["dispatch"])
+api_router.include_router(bulletins_router, tags=["bulletins"])
 api_router.include_router(accounts_router, tags=["accounts"])

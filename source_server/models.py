@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User
+from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User, WebSession
+from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
 from source_server.db import Base
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
 from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
@@ -13,6 +14,10 @@ __all__ = [
     "Area",
     "AuditEntry",
     "Base",
+    "Bulletin",
+    "BulletinDecision",
+    "BulletinVersion",
+    "Category",
     "Command",
     "Delivery",
     "Device",
@@ -24,4 +29,5 @@ __all__ = [
     "Presence",
     "RoleGrant",
     "User",
+    "WebSession",
 ]

@@ -17,6 +17,7 @@ from protocols import (
     parse_message,
 )
 from source_server.broker import BrokerLauncher, EmbeddedBroker, ExternalBroker
+from source_server.bulletins.service import seed_categories
 from source_server.config import Settings
 from source_server.db import make_engine, make_sessionmaker, utcnow
 from source_server.dispatch.media import MediaStore
@@ -66,11 +67,17 @@ class Runtime:
         """Migrate, start the broker (embedded), load presence, connect, start background work."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, self.settings.db_url)
+        await asyncio.to_thread(self._seed)
         await self.broker.start()
         await self.presence.start()
         await self.dispatcher.start()
         await self.mqtt.start()
         self.started_at = utcnow()
+
+    def _seed(self) -> None:
+        """Reference data a fresh installation needs (the default bulletin categories)."""
+        with self.sessions.begin() as db:
+            seed_categories(db)
 
     async def stop(self) -> None:
         """Stop in reverse order, flushing buffered writes."""

@@ -1,0 +1,1 @@
+"""Bulletins: content, categories, versions and the approval workflow."""

@@ -1,0 +1,185 @@
+"""HTTP API of bulletins: categories, writing, versions and diffs, and the approval workflow (thin over service).
+
+Errors: outside the caller's areas → 404; a role that does not allow the step → 403; a step the workflow
+does not allow from the current state → 409; a wrong field → 422 with ``{"errors": [{"field", "message"}]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+
+from source_server.accounts.service import ADMIN_ROLES, audit
+from source_server.bulletins import service
+from source_server.bulletins.diff import version_diff
+from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
+from source_server.bulletins.models import Bulletin, Category
+from source_server.bulletins.schemas import (
+    Approval,
+    BulletinCreate,
+    BulletinDetail,
+    BulletinDiff,
+    BulletinPage,
+    BulletinRead,
+    BulletinUpdate,
+    CategoryCreate,
+    CategoryRead,
+    Reason,
+)
+from source_server.bulletins.workflow import State
+from source_server.deps import CurrentUser, SessionDep, client_ip
+
+router = APIRouter(prefix="/bulletins")
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Domain errors as HTTP answers (nothing was changed: the request's transaction rolls back)."""
+    try:
+        yield
+    except BulletinNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such bulletin in your area.") from exc
+    except NotPermitted as exc:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"Your role does not allow this here. {exc.why}".strip()
+        ) from exc
+    except TransitionRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"Not possible: the bulletin is {exc.state}.") from exc
+    except InvalidBulletin as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": exc.field, "message": exc.message}]
+        ) from exc
+
+
+@router.get("/categories", response_model=list[CategoryRead])
+def list_categories(db: SessionDep, user: CurrentUser, include_inactive: bool = False) -> list[Category]:
+    """The categories (lĩnh vực) bulletins are filed under."""
+    return service.categories(db, active_only=not include_inactive)
+
+
+@router.put("/categories", response_model=CategoryRead)
+def put_category(db: SessionDep, user: CurrentUser, body: CategoryCreate, request: Request) -> Category:
+    """Add a category or change one (province administrators)."""
+    if not user.areas_for(ADMIN_ROLES):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only a province administrator edits the categories.")
+    category = db.get(Category, body.code) or Category(code=body.code)
+    for name, value in body.model_dump().items():
+        setattr(category, name, value)
+    db.add(category)
+    audit(db, actor=user.username, action="bulletin_category.saved", object_type="category", object_id=body.code,
+          source_ip=client_ip(request), summary=body.name_vi, detail=body.model_dump())  # fmt: skip
+    db.flush()
+    return category
+
+
+@router.get("", response_model=BulletinPage)
+def list_bulletins(
+    db: SessionDep,
+    user: CurrentUser,
+    state: Annotated[State | None, Query()] = None,
+    owner_area: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Bulletins of your areas, newest first."""
+    items, total = service.list_bulletins(
+        db, principal=user, state=state.value if state else None, owner_area=owner_area, limit=limit, offset=offset
+    )
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/queue", response_model=list[BulletinRead])
+def approval_queue(db: SessionDep, user: CurrentUser) -> list[Bulletin]:
+    """Submitted bulletins waiting for your approval, oldest first."""
+    return service.approval_queue(db, principal=user)
+
+
+@router.post("", response_model=BulletinDetail, status_code=201)
+def create_bulletin(db: SessionDep, user: CurrentUser, body: BulletinCreate, request: Request) -> Bulletin:
+    """A new draft (writers of the owning area)."""
+    with _domain_errors():
+        return service.create(
+            db, principal=user, data=service.BulletinInput(**body.model_dump()), source_ip=client_ip(request)
+        )
+
+
+@router.get("/{bulletin_id}", response_model=BulletinDetail)
+def get_bulletin(db: SessionDep, user: CurrentUser, bulletin_id: int) -> Bulletin:
+    """One bulletin with its versions and decisions."""
+    with _domain_errors():
+        return service.get(db, principal=user, bulletin_id=bulletin_id)
+
+
+@router.patch("/{bulletin_id}", response_model=BulletinDetail)
+def update_bulletin(
+    db: SessionDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
+) -> Bulletin:
+    """Change the content (a new version; an approved bulletin goes back for approval)."""
+    with _domain_errors():
+        return service.update(
+            db,
+            principal=user,
+            bulletin_id=bulletin_id,
+            changes=body.model_dump(exclude_unset=True),
+            source_ip=client_ip(request),
+        )
+
+
+def _step(
+    action: Callable[..., Bulletin], db: SessionDep, user: CurrentUser, bulletin_id: int, request: Request, **kw: Any
+) -> Bulletin:
+    with _domain_errors():
+        return action(db, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request), **kw)
+
+
+@router.post("/{bulletin_id}/submit", response_model=BulletinDetail)
+def submit(db: SessionDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
+    """Send it to the approver."""
+    return _step(service.submit, db, user, bulletin_id, request)
+
+
+@router.post("/{bulletin_id}/approve", response_model=BulletinDetail)
+def approve(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Approval, request: Request) -> Bulletin:
+    """Approve the version you read (the commune leader, or the province for its own bulletins)."""
+    return _step(service.approve, db, user, bulletin_id, request, version=body.version)
+
+
+@router.post("/{bulletin_id}/reject", response_model=BulletinDetail)
+def reject(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request) -> Bulletin:
+    """Send it back with a reason."""
+    return _step(service.reject, db, user, bulletin_id, request, reason=body.reason)
+
+
+@router.post("/{bulletin_id}/send-direct", response_model=BulletinDetail)
+def send_direct(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request) -> Bulletin:
+    """Approve an emergency bulletin by sending it (authorised people only; logged)."""
+    return _step(service.send_direct, db, user, bulletin_id, request, reason=body.reason)
+
+
+@router.post("/{bulletin_id}/cancel", response_model=BulletinDetail)
+def cancel(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request) -> Bulletin:
+    """Cancel before it is done."""
+    return _step(service.cancel, db, user, bulletin_id, request, reason=body.reason)
+
+
+@router.get("/{bulletin_id}/diff", response_model=BulletinDiff)
+def diff(
+    db: SessionDep,
+    user: CurrentUser,
+    bulletin_id: int,
+    base: Annotated[int | None, Query(ge=1)] = None,
+    head: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """What changed since the approved version (or between two versions), the text word by word."""
+    with _domain_errors():
+        bulletin = service.get(db, principal=user, bulletin_id=bulletin_id)
+    b, h = base or bulletin.approved_version or 1, head or bulletin.version
+    try:
+        changes = version_diff(bulletin, base=b, head=h)
+    except ValueError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such version.") from None
+    return {"bulletin_id": bulletin.id, "base": b, "head": h, "changes": [asdict(c) for c in changes]}

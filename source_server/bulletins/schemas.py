@@ -1,0 +1,167 @@
+"""API shapes of bulletins (kept apart from the tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CategoryRead(BaseModel):
+    """A category (lĩnh vực)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name_vi: str
+    name_en: str
+    active: bool
+    sort: int
+
+
+class CategoryCreate(BaseModel):
+    """A new category, or new names/order/activity for an existing code."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name_vi: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(default="", max_length=100)
+    active: bool = True
+    sort: int = Field(default=100, ge=0, le=10_000)
+
+
+class BulletinBase(BaseModel):
+    """Content fields a writer sets."""
+
+    title: str = Field(max_length=200)
+    category_code: str = Field(max_length=32)
+    priority: str = "normal"
+    target_type: str = Field(max_length=16)
+    target_codes: list[str] = Field(max_length=500)
+    text: str = Field(default="", max_length=30_000)
+    media_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class BulletinCreate(BulletinBase):
+    """A new draft, owned by a commune or the province."""
+
+    owner_area: str = Field(max_length=32)
+
+
+class BulletinUpdate(BaseModel):
+    """Fields to change (absent ones stay); a change makes a new version."""
+
+    title: str | None = Field(default=None, max_length=200)
+    category_code: str | None = Field(default=None, max_length=32)
+    priority: str | None = None
+    target_type: str | None = Field(default=None, max_length=16)
+    target_codes: list[str] | None = Field(default=None, max_length=500)
+    text: str | None = Field(default=None, max_length=30_000)
+    media_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class Approval(BaseModel):
+    """Approve exactly this version (what the approver read)."""
+
+    version: int = Field(ge=1)
+
+
+class Reason(BaseModel):
+    """A reason for a rejection, a cancellation or a direct emergency send."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class DecisionRead(BaseModel):
+    """One step of the workflow."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    reason: str
+    at: datetime
+
+
+class VersionRead(BaseModel):
+    """A saved version of the content."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    title: str
+    category_code: str
+    priority: str
+    target_type: str
+    target_codes: list[str]
+    text: str
+    media_sha256: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    edited_by: str
+    at: datetime
+
+
+class BulletinRead(BulletinBase):
+    """A bulletin as the list shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_area: str
+    origin: str
+    state: str
+    version: int
+    approved_version: int | None
+    author: str
+    tts_engine: str | None
+    tts_voice: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BulletinDetail(BulletinRead):
+    """A bulletin with its versions and decisions."""
+
+    versions: list[VersionRead]
+    decisions: list[DecisionRead]
+
+
+class BulletinPage(BaseModel):
+    """A page of bulletins, newest first."""
+
+    items: list[BulletinRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class TextOpRead(BaseModel):
+    """A run of a word-level text diff."""
+
+    op: str
+    text: str
+
+
+class FieldChangeRead(BaseModel):
+    """A changed field between two versions."""
+
+    field: str
+    before: object
+    after: object
+    text_ops: list[TextOpRead] = []
+
+
+class BulletinDiff(BaseModel):
+    """What changed from ``base`` to ``head``."""
+
+    bulletin_id: int
+    base: int
+    head: int
+    changes: list[FieldChangeRead]

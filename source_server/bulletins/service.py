@@ -1,0 +1,387 @@
+"""Bulletins: write, edit (versioned), submit, approve or reject, send an emergency directly, cancel (no HTTP).
+
+Every step checks the caller's role in the bulletin's area, moves the state only as ``workflow`` allows,
+records a decision on the bulletin and an entry in the audit log, and changes nothing when it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from protocols import OriginLevel, Priority
+from source_server.accounts.service import READ_ROLES, Principal, Role, audit
+from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
+from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
+from source_server.bulletins.workflow import (
+    EMERGENCY_SENDERS,
+    WRITE_ROLES,
+    Action,
+    State,
+    approver_roles,
+    next_state,
+)
+from source_server.db import utcnow
+from source_server.fleet import service as fleet
+
+TITLE_MAX = 200
+TEXT_MAX = 30_000
+"""About half an hour of speech: longer texts are refused (split them into several bulletins)."""
+TARGET_TYPES = ("province", "commune", "village", "group", "devices")
+CONTENT_FIELDS = ("title", "category_code", "priority", "target_type", "target_codes", "text", "media_sha256",
+                  "valid_from", "valid_until")  # fmt: skip
+
+
+@dataclass
+class BulletinInput:
+    """What a writer sets on a bulletin."""
+
+    title: str
+    category_code: str
+    owner_area: str
+    target_type: str
+    target_codes: list[str]
+    priority: str = Priority.NORMAL.value
+    text: str = ""
+    media_sha256: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    tts_engine: str | None = None
+    tts_voice: str | None = None
+
+
+def _path(db: Session, code: str) -> tuple[str, ...]:
+    return fleet.area_path(db, code)
+
+
+def _check_target(db: Session, data: BulletinInput, owner_path: tuple[str, ...]) -> None:
+    """The target exists and lies inside the owning area."""
+    if data.target_type not in TARGET_TYPES:
+        raise InvalidBulletin("target_type", f"must be one of {', '.join(TARGET_TYPES)}")
+    codes = list(dict.fromkeys(c.strip() for c in data.target_codes if c.strip()))
+    if not codes:
+        raise InvalidBulletin("target_codes", "choose at least one target")
+    data.target_codes = codes
+    owner = owner_path[-1]
+    if data.target_type == "devices":
+        for device_id in codes:
+            device = fleet.get_device(db, device_id)
+            if device is None or owner not in device.area_path:
+                raise InvalidBulletin("target_codes", f"device {device_id} is not in area {owner}")
+        return
+    if data.target_type == "group":
+        if len(owner_path) != 1:
+            raise InvalidBulletin("target_type", "only the province sends to a group")
+        return
+    for code in codes:
+        area = fleet.get_area(db, code)
+        if area is None or area.level != data.target_type:
+            raise InvalidBulletin("target_codes", f"{code} is not a known {data.target_type}")
+        if not area.active:
+            raise InvalidBulletin("target_codes", f"{code} is no longer active (merged)")
+        if owner not in _path(db, code):
+            raise InvalidBulletin("target_codes", f"{code} is outside area {owner}")
+
+
+def _check_content(db: Session, data: BulletinInput, *, now: datetime) -> None:
+    data.title = " ".join(data.title.split())
+    if not data.title:
+        raise InvalidBulletin("title", "the title is empty")
+    if len(data.title) > TITLE_MAX:
+        raise InvalidBulletin("title", f"at most {TITLE_MAX} characters")
+    if len(data.text) > TEXT_MAX:
+        raise InvalidBulletin("text", f"at most {TEXT_MAX} characters (about half an hour of speech)")
+    if "\ufffd" in data.text or "\x00" in data.text:
+        raise InvalidBulletin("text", "the text contains undecodable characters; paste it again as Unicode")
+    if data.priority not in {p.value for p in Priority}:
+        raise InvalidBulletin("priority", "must be normal, priority or emergency")
+    category = db.get(Category, data.category_code)
+    if category is None or not category.active:
+        raise InvalidBulletin("category_code", f"unknown category {data.category_code!r}")
+    if data.valid_from and data.valid_until and data.valid_until <= data.valid_from:
+        raise InvalidBulletin("valid_until", "the end of validity must come after its start")
+    if data.valid_until and data.valid_until <= now:
+        raise InvalidBulletin("valid_until", "the end of validity is already past")
+
+
+def _snapshot(bulletin: Bulletin, editor: str) -> BulletinVersion:
+    return BulletinVersion(
+        bulletin_id=bulletin.id,
+        version=bulletin.version,
+        edited_by=editor,
+        at=bulletin.updated_at,
+        **{name: getattr(bulletin, name) for name in CONTENT_FIELDS},
+    )
+
+
+def _decide(
+    db: Session,
+    bulletin: Bulletin,
+    *,
+    action: Action,
+    actor: str,
+    reason: str = "",
+    source_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Move the bulletin by ``action`` (TransitionRefused when the workflow forbids it), log and audit it."""
+    before = State(bulletin.state)
+    after = before if action is Action.CREATE else next_state(action, before)
+    if after is None:
+        raise TransitionRefused(action.value, before.value)
+    bulletin.state = after.value
+    bulletin.decisions.append(
+        BulletinDecision(
+            version=bulletin.version, action=action.value, from_state=before, to_state=after, actor=actor, reason=reason
+        )
+    )
+    audit(
+        db,
+        actor=actor,
+        action=f"bulletin.{action.value}",
+        object_type="bulletin",
+        object_id=str(bulletin.id),
+        area_code=bulletin.owner_area,
+        source_ip=source_ip,
+        summary=bulletin.title[:200],
+        detail={
+            "version": bulletin.version,
+            "from": before.value,
+            "to": after.value,
+            "reason": reason,
+            **(detail or {}),
+        },
+    )
+
+
+def _require(principal: Principal, roles: Collection[Role], path: tuple[str, ...], action: Action) -> None:
+    if not principal.can(roles, path):
+        raise NotPermitted(action.value, path[-1])
+
+
+def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip: str | None = None) -> Bulletin:
+    """A new draft owned by ``data.owner_area`` (a commune or the province) with its first version."""
+    owner = fleet.get_area(db, data.owner_area)
+    if owner is None or owner.level not in ("province", "commune") or not owner.active:
+        raise InvalidBulletin("owner_area", f"{data.owner_area!r} is not an active province or commune")
+    path = _path(db, owner.code)
+    _require(principal, WRITE_ROLES, path, Action.CREATE)
+    now = utcnow()
+    _check_content(db, data, now=now)
+    _check_target(db, data, path)
+    bulletin = Bulletin(
+        owner_area=owner.code,
+        origin=OriginLevel.COMMUNE.value if owner.level == "commune" else OriginLevel.PROVINCE.value,
+        author=principal.username,
+        state=State.DRAFT.value,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        tts_engine=data.tts_engine,
+        tts_voice=data.tts_voice,
+        **{name: getattr(data, name) for name in CONTENT_FIELDS},
+    )
+    db.add(bulletin)
+    db.flush()
+    bulletin.versions.append(_snapshot(bulletin, principal.username))
+    _decide(db, bulletin, action=Action.CREATE, actor=principal.username, source_ip=source_ip)
+    db.flush()
+    return bulletin
+
+
+def get(db: Session, *, principal: Principal, bulletin_id: int) -> Bulletin:
+    """The bulletin if the caller may read its area; BulletinNotFound otherwise."""
+    bulletin = db.get(Bulletin, bulletin_id)
+    if bulletin is None or not principal.can(READ_ROLES, _path(db, bulletin.owner_area)):
+        raise BulletinNotFound(bulletin_id)
+    return bulletin
+
+
+def update(
+    db: Session,
+    *,
+    principal: Principal,
+    bulletin_id: int,
+    changes: Mapping[str, Any],
+    source_ip: str | None = None,
+) -> Bulletin:
+    """Change the content: a new version; an approved or scheduled bulletin goes back for approval."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    path = _path(db, bulletin.owner_area)
+    _require(principal, WRITE_ROLES, path, Action.EDIT)
+    if next_state(Action.EDIT, State(bulletin.state)) is None:
+        raise TransitionRefused(Action.EDIT.value, bulletin.state)
+    unknown = set(changes) - set(CONTENT_FIELDS) - {"tts_engine", "tts_voice"}
+    if unknown:
+        raise InvalidBulletin(sorted(unknown)[0], "cannot be changed")
+    data = BulletinInput(
+        owner_area=bulletin.owner_area,
+        tts_engine=bulletin.tts_engine,
+        tts_voice=bulletin.tts_voice,
+        **{name: getattr(bulletin, name) for name in CONTENT_FIELDS},
+    )
+    for name, value in changes.items():
+        setattr(data, name, value)
+    _check_content(db, data, now=utcnow())
+    _check_target(db, data, path)
+    changed = [
+        f.name
+        for f in fields(BulletinInput)
+        if f.name in changes and getattr(bulletin, f.name) != getattr(data, f.name)
+    ]
+    if not changed:
+        return bulletin
+    for name in changed:
+        setattr(bulletin, name, getattr(data, name))
+    bulletin.version += 1
+    bulletin.updated_at = utcnow()
+    bulletin.versions.append(_snapshot(bulletin, principal.username))
+    _decide(db, bulletin, action=Action.EDIT, actor=principal.username, source_ip=source_ip, detail={"fields": changed})
+    db.flush()
+    return bulletin
+
+
+def _owner_level(db: Session, bulletin: Bulletin) -> str:
+    area = fleet.get_area(db, bulletin.owner_area)
+    return area.level if area else "commune"
+
+
+def submit(db: Session, *, principal: Principal, bulletin_id: int, source_ip: str | None = None) -> Bulletin:
+    """Send a draft (or a rejected bulletin, corrected) to the approver; it must have text or audio."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.SUBMIT)
+    if not bulletin.text.strip() and not bulletin.media_sha256:
+        raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
+    _decide(db, bulletin, action=Action.SUBMIT, actor=principal.username, source_ip=source_ip)
+    db.flush()
+    return bulletin
+
+
+def approve(
+    db: Session, *, principal: Principal, bulletin_id: int, version: int, source_ip: str | None = None
+) -> Bulletin:
+    """Approve exactly ``version`` (refused if it changed meanwhile); the author cannot approve their own."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    path = _path(db, bulletin.owner_area)
+    _require(principal, approver_roles(_owner_level(db, bulletin)), path, Action.APPROVE)
+    if principal.username == bulletin.author:
+        raise NotPermitted(Action.APPROVE.value, bulletin.owner_area, "the author cannot approve their own bulletin")
+    if version != bulletin.version:
+        raise InvalidBulletin("version", f"the bulletin changed (now version {bulletin.version}); review it again")
+    _decide(db, bulletin, action=Action.APPROVE, actor=principal.username, source_ip=source_ip)
+    bulletin.approved_version = bulletin.version
+    db.flush()
+    return bulletin
+
+
+def reject(
+    db: Session, *, principal: Principal, bulletin_id: int, reason: str, source_ip: str | None = None
+) -> Bulletin:
+    """Send it back to the writer with a reason (required)."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, approver_roles(_owner_level(db, bulletin)), _path(db, bulletin.owner_area), Action.REJECT)
+    if not reason.strip():
+        raise InvalidBulletin("reason", "say why the bulletin is rejected")
+    _decide(db, bulletin, action=Action.REJECT, actor=principal.username, reason=reason.strip(), source_ip=source_ip)
+    db.flush()
+    return bulletin
+
+
+def send_direct(
+    db: Session, *, principal: Principal, bulletin_id: int, reason: str = "", source_ip: str | None = None
+) -> Bulletin:
+    """An authorised person approves an emergency bulletin by sending it; logged as such."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, EMERGENCY_SENDERS, _path(db, bulletin.owner_area), Action.SEND_DIRECT)
+    if bulletin.priority != Priority.EMERGENCY.value:
+        raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
+    if not bulletin.text.strip() and not bulletin.media_sha256:
+        raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
+    _decide(db, bulletin, action=Action.SEND_DIRECT, actor=principal.username, reason=reason, source_ip=source_ip)
+    bulletin.approved_version = bulletin.version
+    db.flush()
+    return bulletin
+
+
+def cancel(
+    db: Session, *, principal: Principal, bulletin_id: int, reason: str = "", source_ip: str | None = None
+) -> Bulletin:
+    """Cancel at any time before it is done (writers and approvers of the area)."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.CANCEL)
+    _decide(db, bulletin, action=Action.CANCEL, actor=principal.username, reason=reason, source_ip=source_ip)
+    db.flush()
+    return bulletin
+
+
+def list_bulletins(
+    db: Session,
+    *,
+    principal: Principal,
+    state: str | None = None,
+    owner_area: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Bulletin], int]:
+    """Bulletins owned by areas the caller may read, newest first, and the total."""
+    areas = principal.areas_for(READ_ROLES)
+    owners = set(areas) | {a.code for a in fleet.list_areas(db) if a.parent_code in areas and a.level == "commune"}
+    query = select(Bulletin).where(Bulletin.owner_area.in_(sorted(owners)))
+    if state:
+        query = query.where(Bulletin.state == state)
+    if owner_area:
+        query = query.where(Bulletin.owner_area == owner_area)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(Bulletin.updated_at.desc(), Bulletin.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def approval_queue(db: Session, *, principal: Principal) -> list[Bulletin]:
+    """Submitted bulletins the caller may approve (not their own), oldest first."""
+    items, _ = list_bulletins(db, principal=principal, state=State.SUBMITTED.value, limit=500)
+    return sorted(
+        (
+            b
+            for b in items
+            if b.author != principal.username
+            and principal.can(approver_roles(_owner_level(db, b)), _path(db, b.owner_area))
+        ),
+        key=lambda b: b.updated_at,
+    )
+
+
+def categories(db: Session, *, active_only: bool = True) -> list[Category]:
+    """The configured categories in display order."""
+    query = select(Category)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    return list(db.scalars(query.order_by(Category.sort, Category.code)))
+
+
+DEFAULT_CATEGORIES = (
+    ("chinh-tri", "Chính trị, chủ trương, chính sách", "Politics and policy"),
+    ("thien-tai", "Phòng, chống thiên tai", "Disaster prevention"),
+    ("y-te", "Y tế, phòng chống dịch bệnh", "Health and epidemics"),
+    ("an-ninh", "An ninh, trật tự", "Security and public order"),
+    ("nong-nghiep", "Nông nghiệp, nông thôn", "Agriculture and rural life"),
+    ("giao-duc", "Giáo dục", "Education"),
+    ("van-hoa", "Văn hóa, xã hội", "Culture and society"),
+    ("kinh-te", "Kinh tế, việc làm", "Economy and jobs"),
+    ("chuyen-doi-so", "Chuyển đổi số", "Digital transformation"),
+    ("thong-bao", "Thông báo của địa phương", "Local announcements"),
+)
+
+
+def seed_categories(db: Session) -> int:
+    """Insert the default categories when none exist (a fresh installation); returns how many were added."""
+    if db.scalar(select(func.count()).select_from(Category)):
+        return 0
+    for n, (code, vi, en) in enumerate(DEFAULT_CATEGORIES):
+        db.add(Category(code=code, name_vi=vi, name_en=en, sort=10 * (n + 1)))
+    db.flush()
+    return len(DEFAULT_CATEGORIES)
