@@ -93,28 +93,13 @@ def _read(db: SessionDep, device: Device) -> DeviceRead:
 @router.get("/areas", response_model=list[AreaNode], tags=["areas"])
 def area_tree(db: SessionDep, user: CurrentUser) -> list[AreaNode]:
     """The area tree the caller can see (with the ancestors that lead to it)."""
-    areas = service.list_areas(db)
-    by_code = {a.code: a for a in areas}
 
-    def path(a: Area) -> tuple[str, ...]:
-        codes = [a.code]
-        while by_code.get(codes[0]) is not None and by_code[codes[0]].parent_code in by_code:
-            codes.insert(0, by_code[codes[0]].parent_code)  # type: ignore[arg-type]
-        return tuple(codes)
+    def node(n: service.AreaTreeNode) -> AreaNode:
+        out = AreaNode.model_validate(n.area, from_attributes=True)
+        out.children = [node(c) for c in n.children]
+        return out
 
-    visible: set[str] = set()
-    for a in areas:
-        p = path(a)
-        if user.can(READ_ROLES, p):
-            visible.update(p)
-    nodes = {c: AreaNode.model_validate(by_code[c], from_attributes=True) for c in visible}
-    roots: list[AreaNode] = []
-    for a in areas:
-        if a.code not in nodes:
-            continue
-        parent = nodes.get(a.parent_code or "")
-        (parent.children if parent is not None else roots).append(nodes[a.code])
-    return roots
+    return [node(n) for n in service.visible_area_tree(db, can_read=lambda p: user.can(READ_ROLES, p))]
 
 
 @router.post("/areas", response_model=AreaRead, status_code=201, tags=["areas"])

@@ -7,11 +7,11 @@ Errors: ``RegistryError`` (bad input, carries ``field``), ``NotFound`` (no such 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from protocols.topics import ID_PATTERN
@@ -146,6 +146,55 @@ def _area_or_404(db: Session, code: str) -> Area:
     if area is None:
         raise NotFound(f"no area {code!r}")
     return area
+
+
+@dataclass
+class AreaTreeNode:
+    """An area and its children, for tree views (API and pages)."""
+
+    area: Area
+    children: list[AreaTreeNode] = field(default_factory=list)
+
+
+def visible_area_tree(db: Session, *, can_read: Callable[[tuple[str, ...]], bool]) -> list[AreaTreeNode]:
+    """The areas whose path ``can_read`` accepts, with the ancestors that lead to them, as a forest."""
+    areas = list_areas(db)
+    by_code = {a.code: a for a in areas}
+
+    def path(a: Area) -> tuple[str, ...]:
+        codes = [a.code]
+        while by_code.get(codes[0]) is not None and by_code[codes[0]].parent_code in by_code:
+            codes.insert(0, by_code[codes[0]].parent_code)  # type: ignore[arg-type]
+        return tuple(codes)
+
+    visible: set[str] = set()
+    for a in areas:
+        p = path(a)
+        if can_read(p):
+            visible.update(p)
+    nodes = {c: AreaTreeNode(by_code[c]) for c in visible}
+    roots: list[AreaTreeNode] = []
+    for a in areas:
+        if a.code not in nodes:
+            continue
+        parent = nodes.get(a.parent_code or "")
+        (parent.children if parent is not None else roots).append(nodes[a.code])
+    return roots
+
+
+def device_counts(db: Session) -> dict[str, int]:
+    """Number of devices in each area code (province, commune and village), in one GROUP BY."""
+    counts: dict[str, int] = {}
+    rows = db.execute(
+        select(Device.province_code, Device.commune_code, Device.village_code, func.count()).group_by(
+            Device.province_code, Device.commune_code, Device.village_code
+        )
+    ).all()
+    for province, commune, village, n in rows:
+        for code in (province, commune, village):
+            if code:
+                counts[code] = counts.get(code, 0) + n
+    return counts
 
 
 @dataclass
