@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from source_server.accounts import queries
+from source_server.accounts import people, queries
 from source_server.accounts.queries import AuditFilter
 from source_server.accounts.schemas import AuditPage, AuditRead, Grant, Me, TokenCreate, TokenCreated, TokenRead
-from source_server.accounts.service import ADMIN_ROLES, Principal, audit, issue_token
+from source_server.accounts.service import ADMIN_ROLES, Principal, audit
 from source_server.deps import CurrentUser, SessionDep, client_ip
 from source_server.fleet import service as fleet
 
@@ -49,30 +49,19 @@ def list_tokens(db: SessionDep, principal: CurrentUser) -> list[TokenRead]:
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(db: SessionDep, principal: CurrentUser, body: TokenCreate, request: Request) -> TokenCreated:
     """A new token for the caller; the secret is in this response only."""
-    user = _user(db, principal)
-    if principal.read_only:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "A read-only token cannot create tokens.")
-    granted = {a for _, a in principal.grants}
-    if body.areas is not None and not set(body.areas) <= granted:
-        raise HTTPException(422, f"Areas must be some of yours: {sorted(granted)}.")
-    areas = body.areas
-    if areas is None and granted != {g.area_code for g in user.grants}:
-        areas = sorted(granted)  # a token narrowed to some areas cannot mint a wider one
+    _user(db, principal)
     try:
-        secret = issue_token(db, user=user, name=body.name, read_only=body.read_only, areas=areas)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    row = queries.list_tokens(db, username=user.username)[0][0]
-    audit(
-        db,
-        actor=principal.username,
-        action="token.created",
-        object_type="token",
-        object_id=str(row.id),
-        source_ip=client_ip(request),
-        summary=body.name,
-        detail={"read_only": body.read_only, "areas": areas},
-    )
+        row, secret = people.create_own_token(
+            db,
+            principal=principal,
+            name=body.name,
+            read_only=body.read_only,
+            areas=body.areas,
+            source_ip=client_ip(request),
+        )
+    except people.PeopleError as exc:
+        code = status.HTTP_403_FORBIDDEN if exc.field == "read_only" else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise HTTPException(code, exc.message) from None
     return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
 
 

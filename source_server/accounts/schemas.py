@@ -77,3 +77,49 @@ class AuditPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class UserRead(BaseModel):
+    """A user as administrators see it (never a password hash)."""
+
+    username: str
+    full_name: str
+    active: bool
+    created_at: datetime
+    grants: list[Grant]
+
+
+class UserCreate(BaseModel):
+    """A new user with roles; the server makes the initial password and shows it once."""
+
+    username: str = Field(min_length=2, max_length=64)
+    full_name: str = Field(default="", max_length=200)
+    grants: list[Grant] = Field(min_length=1, max_length=50)
+
+
+class UserCreated(UserRead):
+    """The new user and its initial password (shown this once)."""
+
+    password: str
+
+
+class UserUpdate(BaseModel):
+    """Fields to change; absent ones stay."""
+
+    full_name: str | None = Field(default=None, max_length=200)
+    grants: list[Grant] | None = Field(default=None, min_length=1, max_length=50)
+    active: bool | None = None
+
+
+class PasswordIssued(BaseModel):
+    """A new password, shown this once."""
+
+    username: str
+    password: str
+
+
+class PasswordChange(BaseModel):
+    """Change one's own password."""
+
+    current: str = Field(max_length=1024)
+    new: str = Field(max_length=1024)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,22 @@ from sqlalchemy.orm import Session
 
 from source_server.accounts.service import READ_ROLES, Principal
 from source_server.fleet.models import Alarm, Device
+from source_server.fleet.uptime import LOCAL_TZ
 from source_server.web.auth import CSRF_FIELD, WebContext
 from source_server.web.i18n import LANG_COOKIE, LANGS, get_lang, t
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def localtime(value: datetime | None, seconds: bool = False) -> str:
+    """``24/11/2026 14:05`` in Vietnam's time (the UI shows local time everywhere; storage is UTC)."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+
+
+templates.env.filters["localtime"] = localtime
 
 
 def open_alarm_count(db: Session, principal: Principal) -> int:
