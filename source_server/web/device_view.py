@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from source_server.fleet.models import Area, Device
-from source_server.fleet.presence_queries import in_scope
+from source_server.fleet.models import Area
 from source_server.fleet.uptime import LOCAL_TZ
 from source_server.web.i18n import t
 
@@ -54,7 +53,7 @@ def label(prefix: str, value: str, known: Collection[str], lang: str) -> str:
 
 def status_label(status: str, lang: str) -> str:
     """The words for a presence status."""
-    return label("devices.status", status, STATUS_ICONS, lang)
+    return label("status", status, STATUS_ICONS, lang)
 
 
 def status_labels(lang: str) -> dict[str, str]:
@@ -109,11 +108,6 @@ def area_names(db: Session, codes: Iterable[str | None]) -> dict[str, str]:
     if not wanted:
         return {}
     return {code: name for code, name in db.execute(select(Area.code, Area.name).where(Area.code.in_(wanted)))}
-
-
-def vendors(db: Session, *, areas: Collection[str]) -> list[str]:
-    """The distinct non-empty vendors of the devices in ``areas``, sorted."""
-    return sorted(db.scalars(select(Device.vendor).where(in_scope(areas), Device.vendor != "").distinct()))
 
 
 def _duration(seconds: int, lang: str) -> str:

@@ -119,7 +119,7 @@ def device_list(
     with request.app.state.runtime.sessions() as db:
         communes = view.visible_communes(db, areas=areas)
         f, villages = _filters(db, lang, communes, {**raw, "page": page})
-        vendor_options = view.vendors(db, areas=areas)
+        vendor_options = presence_queries.vendors(db, areas=areas)
         items: list[dict[str, Any]] = []
         total = 0
         if not f.errors:

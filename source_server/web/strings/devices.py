@@ -44,10 +44,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "devices.col.firmware": {"vi": "Phần mềm", "en": "Firmware"},
     "devices.kind.speaker": {"vi": "Cụm loa", "en": "Speaker cluster"},
     "devices.kind.eboard": {"vi": "Bảng tin điện tử", "en": "E-board"},
-    "devices.status.online": {"vi": "Trực tuyến", "en": "Online"},
-    "devices.status.stale": {"vi": "Im lặng", "en": "Silent"},
-    "devices.status.offline": {"vi": "Mất kết nối", "en": "Offline"},
-    "devices.status.never_seen": {"vi": "Chưa từng kết nối", "en": "Never seen"},
     "devices.error.title": {
         "vi": "Không thể lọc theo yêu cầu này. Vui lòng chọn lại:",
         "en": "These filters cannot be used. Please choose again:",
