@@ -5,19 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from source_server.fleet.uptime import LOCAL_TZ
 from source_server.web.i18n import t
+from source_server.web.templating import localtime
 
 _OFFLINE_DETAIL = re.compile(r"^(offline|stale) since (\S+)$")
 _FLAPPING_DETAIL = re.compile(r"^(\d+) disconnects within (\d+(?:\.\d+)?) s$")
 
 
 def local_time(at: datetime | None, lang: str) -> str:
-    """``at`` in Vietnam's time: ``14:05 21/03/2026`` in Vietnamese, ``2026-03-21 14:05`` in English."""
-    if at is None:
-        return ""
-    local = at.astimezone(LOCAL_TZ)
-    return local.strftime("%H:%M %d/%m/%Y") if lang == "vi" else local.strftime("%Y-%m-%d %H:%M")
+    """``at`` in Vietnam's time, written as everywhere in the UI (``21/03/2026 14:05``)."""
+    return localtime(at)
 
 
 def duration(span: timedelta, lang: str) -> str:

@@ -11,8 +11,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from source_server.fleet.models import Area
-from source_server.fleet.uptime import LOCAL_TZ
 from source_server.web.i18n import t
+from source_server.web.templating import localtime
 
 STATUS_ICONS = {"online": "●", "stale": "◐", "offline": "○", "never_seen": "–"}
 DELIVERY_LABELS = frozenset(
@@ -26,13 +26,13 @@ SKIPPED_TELEMETRY = frozenset({"session", "firmware", "volume"})
 
 
 def local_time(value: datetime | None) -> str:
-    """``24/11/2026 14:05`` in Vietnam's time (UTC+7), or an empty string."""
-    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if value else ""
+    """``24/11/2026 14:05`` in Vietnam's time, or an empty string."""
+    return localtime(value)
 
 
 def local_time_s(value: datetime | None) -> str:
     """``24/11/2026 14:05:09`` in Vietnam's time, for timelines where seconds matter."""
-    return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S") if value else ""
+    return localtime(value, seconds=True)
 
 
 def number(value: float, lang: str, digits: int = 0) -> str:
