@@ -35,8 +35,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "people.password.once": {
         "vi": "Mật khẩu ban đầu chỉ hiển thị một lần này. Hãy trao tận tay người dùng; họ nên đổi mật khẩu ngay "
         "khi đăng nhập lần đầu.",
-        "en": "The initial password is shown this once. Hand it over in person; they should change it at first "
-        "log-in.",
+        "en": "The initial password is shown this once. Hand it over in person; they should change it at first log-in.",
     },
     "people.password": {"vi": "Mật khẩu", "en": "Password"},
     "people.reset": {"vi": "Cấp lại mật khẩu", "en": "Reset password"},
