@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from source_server.web import alarms, areas, dashboard, devices, pages, people
+from source_server.web import alarms, areas, bulletins, dashboard, devices, pages, people
 
 web_router = APIRouter(include_in_schema=False)
-for _module in (pages, dashboard, devices, alarms, areas, people):
+for _module in (pages, dashboard, devices, alarms, areas, people, bulletins):
     web_router.include_router(_module.router)

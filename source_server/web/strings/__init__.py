@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from source_server.web.strings import alarms, areas, core, dashboard, devices, people
+from source_server.web.strings import alarms, areas, bulletins, core, dashboard, devices, people
 
-MODULES = (core, dashboard, devices, alarms, areas, people)
+MODULES = (core, dashboard, devices, alarms, areas, people, bulletins)
 
 
 def merged() -> dict[str, dict[str, str]]:
