@@ -260,6 +260,8 @@ async def import_devices(
     db: SessionDep, user: CurrentUser, request: Request, file: UploadFile = File(...), upsert: bool = False
 ) -> Any:
     """Create (``upsert``: also update) devices from CSV; 422 with every bad row and nothing written."""
+    if not user.areas_for(OPERATE_ROLES):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Your role does not cover this area.")
     data = await file.read()
     try:
         result = csvio.import_devices(db, data, upsert=upsert, allowed=lambda p: user.can(OPERATE_ROLES, p))

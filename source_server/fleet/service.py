@@ -395,6 +395,7 @@ def delete_device(db: Session, *, device_id: str) -> None:
     presence = db.get(Presence, device_id)
     if presence is not None:
         db.delete(presence)
+        db.flush()  # before the device: the flush order of unrelated mappers is not defined (FK cascade)
     db.delete(device)
     db.flush()
 

@@ -101,6 +101,7 @@ async def require_csrf(request: Request, info: SessionInfo) -> None:
     if request.method in SAFE_METHODS:
         return
     if not csrf_ok(info.csrf_token, await submitted_csrf_token(request)):
+        await request.close()  # a form parsed to look for the token holds its uploads in temporary files
         audit_refusal(request, actor=info.principal.username, action="csrf.rejected", reason="missing or wrong token")
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Missing or invalid CSRF token.")
 
