@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from source_server.accounts.service import ADMIN_ROLES, audit
+from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins import service
 from source_server.bulletins.diff import version_diff
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
@@ -28,6 +29,9 @@ from source_server.bulletins.schemas import (
     BulletinUpdate,
     CategoryCreate,
     CategoryRead,
+    Reading,
+    ReadingRequest,
+    ReadingWarning,
     Reason,
 )
 from source_server.bulletins.workflow import State
@@ -74,6 +78,27 @@ def put_category(db: SessionDep, user: CurrentUser, body: CategoryCreate, reques
           source_ip=client_ip(request), summary=body.name_vi, detail=body.model_dump())  # fmt: skip
     db.flush()
     return category
+
+
+@router.post("/reading", response_model=Reading)
+def reading(user: CurrentUser, body: ReadingRequest) -> Reading:
+    """The text as it will be read aloud (numbers, dates, abbreviations in words), legacy encodings repaired,
+    garbled passages flagged: what the writer checks before submitting. Changes nothing."""
+    result = normalize(body.text)
+    reason = ""
+    try:
+        ensure_speakable(result)
+    except UnspeakableText as exc:
+        reason = str(exc)
+    return Reading(
+        source=result.source,
+        spoken=result.text,
+        sentences=list(result.sentences),
+        encoding=result.encoding,
+        warnings=[ReadingWarning(**asdict(w)) for w in result.warnings],
+        speakable=not reason,
+        reason=reason,
+    )
 
 
 @router.get("", response_model=BulletinPage)

@@ -165,3 +165,32 @@ class BulletinDiff(BaseModel):
     base: int
     head: int
     changes: list[FieldChangeRead]
+
+
+class ReadingRequest(BaseModel):
+    """A text to see as it will be read aloud."""
+
+    text: str = Field(max_length=30_000)
+
+
+class ReadingWarning(BaseModel):
+    """A problem in the text; ``start``/``end`` index ``source``."""
+
+    code: str
+    message: str
+    start: int
+    end: int
+    excerpt: str
+    blocking: bool
+
+
+class Reading(BaseModel):
+    """How the text will be read: the repaired text to show, the spoken form, sentences and warnings."""
+
+    source: str
+    spoken: str
+    sentences: list[str]
+    encoding: str
+    warnings: list[ReadingWarning]
+    speakable: bool
+    reason: str = ""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from protocols import OriginLevel, Priority
 from source_server.accounts.service import READ_ROLES, Principal, Role, audit
+from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
 from source_server.bulletins.workflow import (
@@ -98,6 +99,8 @@ def _check_content(db: Session, data: BulletinInput, *, now: datetime) -> None:
         raise InvalidBulletin("text", f"at most {TEXT_MAX} characters (about half an hour of speech)")
     if "\ufffd" in data.text or "\x00" in data.text:
         raise InvalidBulletin("text", "the text contains undecodable characters; paste it again as Unicode")
+    if data.text.strip():
+        data.text = normalize(data.text).source  # TCVN3 / VNI-Windows pasted as Unicode is converted here
     if data.priority not in {p.value for p in Priority}:
         raise InvalidBulletin("priority", "must be normal, priority or emergency")
     category = db.get(Category, data.category_code)
@@ -246,6 +249,16 @@ def update(
     return bulletin
 
 
+def _check_speakable(bulletin: Bulletin) -> None:
+    """A text that will be read aloud (no recorded audio) must not be garbled: it is flagged, never read."""
+    if bulletin.media_sha256 or not bulletin.text.strip():
+        return
+    try:
+        ensure_speakable(normalize(bulletin.text))
+    except UnspeakableText as exc:
+        raise InvalidBulletin("text", str(exc)) from None
+
+
 def _owner_level(db: Session, bulletin: Bulletin) -> str:
     area = fleet.get_area(db, bulletin.owner_area)
     return area.level if area else "commune"
@@ -257,6 +270,7 @@ def submit(db: Session, *, principal: Principal, bulletin_id: int, source_ip: st
     _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.SUBMIT)
     if not bulletin.text.strip() and not bulletin.media_sha256:
         raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
+    _check_speakable(bulletin)
     _decide(db, bulletin, action=Action.SUBMIT, actor=principal.username, source_ip=source_ip)
     db.flush()
     return bulletin
@@ -302,6 +316,7 @@ def send_direct(
         raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
     if not bulletin.text.strip() and not bulletin.media_sha256:
         raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
+    _check_speakable(bulletin)
     _decide(db, bulletin, action=Action.SEND_DIRECT, actor=principal.username, reason=reason, source_ip=source_ip)
     bulletin.approved_version = bulletin.version
     db.flush()
@@ -317,6 +332,17 @@ def cancel(
     _decide(db, bulletin, action=Action.CANCEL, actor=principal.username, reason=reason, source_ip=source_ip)
     db.flush()
     return bulletin
+
+
+def mark(db: Session, *, bulletin: Bulletin, action: Action, actor: str, reason: str = "") -> bool:
+    """Record a step another domain observed (scheduled, on air, done); False, recording nothing, when the
+    workflow does not allow it from the bulletin's state or it would not change the state."""
+    after = next_state(action, State(bulletin.state))
+    if after is None or after.value == bulletin.state:
+        return False
+    _decide(db, bulletin, action=action, actor=actor, reason=reason)
+    db.flush()
+    return True
 
 
 def list_bulletins(

@@ -194,3 +194,26 @@ async def test_categories_are_configurable_by_the_administrator_only(api: Api) -
     assert ok.status_code == 201
     await api("admin", "PUT", "/categories", json={**new, "active": False})
     assert (await api("editor-a", "POST", "", json=draft(category_code="moi-truong"))).status_code == 422
+
+
+async def test_the_reading_preview_speaks_numbers_and_flags_garbled_text(api: Api) -> None:
+    r = await api("editor-a", "POST", "/reading", json={"text": "Kế hoạch số 2415/KH-UBND ngày 09/01/2020."})
+    body = r.json()
+    assert r.status_code == 200 and body["speakable"] is True
+    assert body["spoken"].startswith(
+        "Kế hoạch số hai nghìn bốn trăm mười lăm trên kế hoạch ủy ban nhân dân ngày mồng chín tháng một năm"
+    )
+    bad = (await api("editor-a", "POST", "/reading", json={"text": "Th\u00f4ng b\u00e1o v? vi?c ti?m ch?ng"})).json()
+    assert bad["speakable"] is False and bad["warnings"] and "lỗi" in bad["reason"]
+
+
+async def test_legacy_encoded_text_is_stored_as_unicode_and_garbled_text_cannot_be_submitted(api: Api) -> None:
+    from source_server.audio.textnorm import to_tcvn3
+
+    plain = "Trạm y tế phường thông báo lịch tiêm chủng cho trẻ em."  # TCVN3 keeps accented capitals in another font
+    r = await api("editor-a", "POST", "", json=draft(text=to_tcvn3(plain)))
+    assert r.status_code == 201 and r.json()["text"] == plain
+    garbled = (await api("editor-a", "POST", "", json=draft(text="Th\u00f4ng b\u00e1o v? vi?c ti?m ch?ng"))).json()
+    refused = await api("editor-a", "POST", f"/{garbled['id']}/submit")
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "text"
+    assert (await api("editor-a", "GET", f"/{garbled['id']}")).json()["state"] == "draft"
