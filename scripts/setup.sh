@@ -24,6 +24,8 @@ if [ ! -x .venv/bin/python ]; then
   $PY -m venv .venv 2>/dev/null || { apt_install python3-venv && $PY -m venv .venv; }
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# espeak-ng speaks bulletins offline: the TTS fallback, and the only voice in a closed provincial network.
+command -v espeak-ng >/dev/null || apt_install espeak-ng
 if [ "$want_test" = 1 ]; then
   pkgs=()
   command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || pkgs+=(mosquitto)
