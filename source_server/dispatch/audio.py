@@ -82,11 +82,19 @@ def _ffmpeg_error(stderr: str) -> str:
     return f"ffmpeg could not decode it: {lines[-1][:160] if lines else 'unknown error'}"
 
 
-def _analyse(src: Path, max_seconds: float, timeout: float) -> tuple[int, float, float | None]:
-    """Decode once: (mono samples at SAMPLE_RATE, peak dBFS, duration the container declares)."""
+def _analyse_and_encode(src: Path, dst: Path, max_seconds: float, timeout: float) -> tuple[int, float, float | None]:
+    """One ffmpeg run, one decode, two outputs: the checks' figures and the mono MP3 in ``dst``.
+
+    Returns (mono samples at SAMPLE_RATE, peak dBFS, duration the container declares). Both outputs stop
+    after ``max_seconds + 1`` s: a longer file is refused anyway, so an accepted file is never cut.
+    """
+    limit = f"{max_seconds + 1:.3f}"
     proc = _run(
-        ["-i", str(src), "-map", "0:a:0", "-t", f"{max_seconds + 1:.3f}",
-         "-af", _MONO + ",volumedetect", "-f", "null", "-"],
+        ["-i", str(src),
+         "-map", "0:a:0", "-t", limit, "-af", _MONO + ",volumedetect", "-f", "null", "-",
+         "-map", "0:a:0", "-t", limit, "-map_metadata", "-1", "-ac", "1", "-ar", str(SAMPLE_RATE),
+         "-c:a", "libmp3lame", "-b:a", BITRATE, "-fflags", "+bitexact", "-flags:a", "+bitexact",
+         "-id3v2_version", "0", "-f", "mp3", "-y", str(dst)],
         timeout,
     )  # fmt: skip
     err = proc.stderr.decode(errors="replace")
@@ -101,19 +109,6 @@ def _analyse(src: Path, max_seconds: float, timeout: float) -> tuple[int, float,
     return samples, peak, declared
 
 
-def _encode(src: Path, dst: Path, timeout: float) -> bytes:
-    """Encode the first audio stream to mono MP3, CBR, metadata stripped."""
-    proc = _run(
-        ["-i", str(src), "-map", "0:a:0", "-map_metadata", "-1", "-ac", "1", "-ar", str(SAMPLE_RATE),
-         "-c:a", "libmp3lame", "-b:a", BITRATE, "-fflags", "+bitexact", "-flags:a", "+bitexact",
-         "-id3v2_version", "0", "-f", "mp3", "-y", str(dst)],
-        timeout,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise AudioRejected(_ffmpeg_error(proc.stderr.decode(errors="replace")))
-    return dst.read_bytes()
-
-
 def prepare_audio(
     data: bytes, filename: str, *, max_bytes: int, max_seconds: float, timeout: float = FFMPEG_TIMEOUT_S
 ) -> PreparedAudio:
@@ -125,9 +120,9 @@ def prepare_audio(
     suffix = Path(filename or "").suffix.lower()
     suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
     with tempfile.TemporaryDirectory(prefix="nguon-audio-") as tmp:
-        src = Path(tmp) / f"input{suffix}"
+        src, dst = Path(tmp) / f"input{suffix}", Path(tmp) / "out.mp3"
         src.write_bytes(data)
-        samples, peak, declared = _analyse(src, max_seconds, timeout)
+        samples, peak, declared = _analyse_and_encode(src, dst, max_seconds, timeout)
         seconds = samples / SAMPLE_RATE
         if samples == 0:
             raise AudioRejected("no audio could be decoded (corrupt or not audio)")
@@ -139,5 +134,5 @@ def prepare_audio(
             raise AudioRejected(f"truncated or corrupt: {seconds:.1f} s decoded of {declared:.1f} s declared")
         if peak <= SILENCE_DB:
             raise AudioRejected("the audio is silent")
-        mp3 = _encode(src, Path(tmp) / "out.mp3", timeout)
+        mp3 = dst.read_bytes()
     return PreparedAudio(data=mp3, duration_ms=round(seconds * 1000), sha256=hashlib.sha256(mp3).hexdigest())

@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select
+from sqlalchemy import String, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from protocols import (
@@ -26,11 +26,12 @@ from protocols import (
 from source_server.accounts.service import audit
 from source_server.config import Settings
 from source_server.db import utcnow
+from source_server.dispatch.acks import PENDING
 from source_server.dispatch.audio import PreparedAudio
 from source_server.dispatch.exceptions import ScheduleError
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
-from source_server.dispatch.targets import resolve_target
+from source_server.dispatch.targets import Resolved, resolve_target
 
 START_MARGIN = timedelta(minutes=10)
 """How long after a scheduled play's end the command stays valid (late devices, slow downloads)."""
@@ -71,12 +72,28 @@ def media_known(db: Session, *, sha256: str) -> bool:
     return db.get(Media, sha256) is not None
 
 
-def _audit_area(settings: Settings, target: Target, communes: set[str]) -> str:
+def _audit_area(settings: Settings, target: Target, resolved: Resolved) -> str:
     if target.area is not None:
         return target.area[-1]
+    communes = set((resolved.devices or {}).values())
     if target.devices is not None and len(communes) == 1:
         return next(iter(communes))
     return settings.province_code
+
+
+def _write_deliveries(db: Session, *, command_id: str, resolved: Resolved) -> int:
+    """One ``pending`` delivery per targeted device; returns how many (a province: one INSERT … SELECT)."""
+    if resolved.devices is not None:
+        rows = [{"command_id": command_id, "device_id": d, "commune_code": c, "status": PENDING}
+                for d, c in resolved.devices.items()]  # fmt: skip
+        db.execute(insert(Delivery), rows)
+        return len(rows)
+    assert resolved.query is not None
+    devices = resolved.query.subquery()
+    rows_of = select(literal(command_id, String), devices.c.id, devices.c.commune_code, literal(PENDING, String))
+    columns = ["command_id", "device_id", "commune_code", "status"]
+    statement = insert(Delivery).from_select(columns, rows_of).execution_options(preserve_rowcount=True)
+    return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def create_command(
@@ -132,13 +149,7 @@ def create_command(
     )
     db.add(command)
     db.flush()
-    db.execute(
-        insert(Delivery),
-        [
-            {"command_id": command.id, "device_id": d, "commune_code": c, "status": "pending"}
-            for d, c in resolved.devices.items()
-        ],
-    )
+    count = _write_deliveries(db, command_id=command.id, resolved=resolved)
     db.execute(
         insert(OutboxMessage),
         [
@@ -152,10 +163,10 @@ def create_command(
         action="broadcast.create" if payload.type == CommandType.PLAY else f"command.{payload.type}",
         object_type="command",
         object_id=command.id,
-        area_code=_audit_area(settings, target, set(resolved.devices.values())),
+        area_code=_audit_area(settings, target, resolved),
         source_ip=source_ip,
-        summary=f"{payload.type} {title!r} to {len(resolved.devices)} device(s)",
-        detail={"target": command.target, "priority": command.priority, "devices": len(resolved.devices)},
+        summary=f"{payload.type} {title!r} to {count} device(s)",
+        detail={"target": command.target, "priority": command.priority, "devices": count},
     )
     return command
 

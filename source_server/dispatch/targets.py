@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from protocols import DeviceChannel, Target, area_cmd_topic, device_topic, group_cmd_topic
@@ -16,19 +16,25 @@ _CHUNK = 500
 
 @dataclass(frozen=True)
 class Resolved:
-    """The targeted devices (id → commune code) and the topics one publish each reaches them on."""
+    """The targeted devices and the topics one publish each reaches them on.
 
-    devices: dict[str, str]
+    Area and group targets keep their devices as a query of ``(id, commune_code)``, so the deliveries of a whole
+    province are written by one INSERT … SELECT inside the database; device lists are small and fetched
+    already (unknown ids must be named).
+    """
+
     topics: list[str]
+    query: Select[str, str] | None = None
+    devices: dict[str, str] | None = None
 
 
 def resolve_target(db: Session, *, target: Target) -> Resolved:
-    """Devices of the ``devices`` table a target covers; TargetError for unknown ids or an empty result.
+    """The devices of the ``devices`` table a target covers; TargetError for unknown ids or an empty result.
 
     Reads ``devices`` (id, province/commune/village codes) and ``device_groups`` (group membership).
     """
-    found: dict[str, str] = {}
     if target.devices is not None:
+        found: dict[str, str] = {}
         wanted = list(dict.fromkeys(target.devices))
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i : i + _CHUNK]
@@ -36,26 +42,22 @@ def resolve_target(db: Session, *, target: Target) -> Resolved:
         unknown = tuple(d for d in wanted if d not in found)
         if unknown:
             raise TargetError(f"unknown device(s): {', '.join(unknown[:10])}", unknown)
-        topics = [device_topic(d, DeviceChannel.CMD) for d in wanted]
-    elif target.area is not None:
+        if not found:
+            raise TargetError("the target reaches no device")
+        return Resolved(topics=[device_topic(d, DeviceChannel.CMD) for d in wanted], devices=found)
+    query = select(Device.id, Device.commune_code)
+    if target.area is not None:
         columns = (Device.province_code, Device.commune_code, Device.village_code)
-        query = select(Device.id, Device.commune_code)
         for column, code in zip(columns, target.area, strict=False):
             query = query.where(column == code)
-        found.update(db.execute(query).all())
         topics = [area_cmd_topic(target.area)]
     else:
         assert target.group is not None
-        query = (
-            select(Device.id, Device.commune_code)
-            .join(DeviceGroup, DeviceGroup.device_id == Device.id)
-            .where(DeviceGroup.group == target.group)
-        )
-        found.update(db.execute(query).all())
+        query = query.join(DeviceGroup, DeviceGroup.device_id == Device.id).where(DeviceGroup.group == target.group)
         topics = [group_cmd_topic(target.group)]
-    if not found:
+    if db.execute(query.limit(1)).first() is None:
         raise TargetError("the target reaches no device")
-    return Resolved(devices=found, topics=topics)
+    return Resolved(topics=topics, query=query)
 
 
 def area_path(db: Session, *, code: str, level: str | None = None) -> tuple[str, ...]:

@@ -190,7 +190,8 @@ class Dispatcher:
     async def publish_pending(self) -> bool:
         """Publish one batch of the outbox, oldest first; False when a publish failed (retry later)."""
         online, self._online = self._online, set()
-        await asyncio.to_thread(self._queue_resends, sorted(online))
+        if online:
+            await asyncio.to_thread(self._queue_resends, sorted(online))
         while True:
             rows = await asyncio.to_thread(self._next_batch)
             if not rows:

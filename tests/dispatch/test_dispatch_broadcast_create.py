@@ -94,6 +94,16 @@ def test_audit_entry_names_the_target_area(db, settings, signer, media, fleet) -
         "broadcast.create", command.id, "V11", "op", "10.0.0.1")  # fmt: skip
 
 
+@pytest.mark.parametrize("target", [Target(area=("64",)), Target(group="g-mixed"), Target(devices=("d-V11-1",))])
+def test_audit_counts_the_deliveries_written(db, settings, signer, media, fleet, target) -> None:
+    # area and group targets are written by one INSERT ... SELECT; its row count is what the audit entry says
+    command = _broadcast(db, settings, signer, media, target)
+    with db() as s:
+        entry = s.scalars(select(AuditEntry)).one()
+    assert entry.detail["devices"] == len(_deliveries(db, command.id)) > 0
+    assert entry.summary.endswith(f"to {len(_deliveries(db, command.id))} device(s)")
+
+
 @pytest.mark.parametrize(
     ("target", "error"),
     [
