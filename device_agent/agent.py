@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -89,7 +90,7 @@ class Agent:
         self._last_ack: OrderedDict[str, Ack] = OrderedDict()
         self._client: MqttClient | None = None
         self._run_task: asyncio.Task[None] | None = None
-        self._drain_task: asyncio.Task[None] | None = None
+        self._inflight = False
         self._jobs: set[asyncio.Task[None]] = set()
         self._own_http: httpx.AsyncClient | None = None
         self._fetcher: Fetcher | None = config.fetcher
@@ -157,7 +158,7 @@ class Agent:
             self._client.abort()
 
     async def _halt(self) -> None:
-        tasks = [t for t in (self._run_task, self._drain_task, *self._jobs) if t is not None]
+        tasks = [t for t in (self._run_task, *self._jobs) if t is not None]
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -251,22 +252,32 @@ class Agent:
         self._kick_drain()
 
     def _kick_drain(self) -> None:
-        if self.connected and self._outbox and (self._drain_task is None or self._drain_task.done()):
-            self._drain_task = asyncio.create_task(self._drain())
+        """Send the oldest queued ack at QoS 1 unless one is still waiting for its PUBACK (in order, one at a time).
 
-    async def _drain(self) -> None:
-        """Send queued acks in order at QoS 1; on a broken link they wait for the next connection."""
+        Done with callbacks rather than a task, so an ack leaves in the same write as the PUBACK of the command
+        that caused it; on a broken link the acks wait in the outbox for the next connection.
+        """
         client = self._client
-        while self._outbox and client is not None and client.connected:
-            ack = self._outbox[0]
-            try:
-                await client.publish(self.topics[DeviceChannel.ACK], dump(ack), qos=1)
-            except MqttError:
-                return
-            if self._outbox and self._outbox[0] is ack:
-                self._outbox.popleft()
-            if self.config.on_ack is not None:
-                self.config.on_ack(self.device_id, ack)
+        if self._inflight or not self._outbox or client is None or not self.connected:
+            return
+        ack = self._outbox[0]
+        try:
+            sent = client.publish_nowait(self.topics[DeviceChannel.ACK], dump(ack))
+        except MqttError:
+            return
+        self._inflight = True
+        sent.add_done_callback(functools.partial(self._acked, ack))
+
+    def _acked(self, ack: Ack, sent: asyncio.Future[bytes]) -> None:
+        self._inflight = False
+        if sent.cancelled() or sent.exception() is not None:
+            self._kick_drain()  # a no-op until the next connection is up
+            return
+        if self._outbox and self._outbox[0] is ack:
+            self._outbox.popleft()
+        if self.config.on_ack is not None:
+            self.config.on_ack(self.device_id, ack)
+        self._kick_drain()
 
     # -- commands --------------------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Enough for a device: CONNECT (credentials, clean session, keepalive, Will), SUBSCRIBE at QoS 0/1, PUBLISH at
 QoS 0/1 both ways, PINGREQ on keepalive, loss detection. ``freeze()`` and ``abort()`` simulate a device dying.
-Ten thousand of these share one event loop (paho needs a thread and ~3 descriptors per client).
+Ten thousand of these share one event loop (paho needs a thread and ~3 descriptors per client), so the
+per-message path is kept lean: packets written while one chunk of input is handled leave in one write (a
+PUBACK and the ack it triggers share a segment), and ``publish_nowait`` sends a QoS 1 publish without a task.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ class MqttClient:
         self._transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._pending: dict[int, asyncio.Future[bytes]] = {}
+        self._deadlines: dict[int, asyncio.TimerHandle] = {}
+        self._corked: list[bytes] | None = None
         self._connack: asyncio.Future[bytes] | None = None
         self._closed: asyncio.Future[MqttError | None] | None = None
         self._next_id = 0
@@ -185,18 +189,35 @@ class MqttClient:
 
     async def publish(self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False) -> None:
         """Publish; at QoS 1 wait for PUBACK (ConnectionLost if the link dies first). Frozen: silently dropped."""
-        if qos not in (0, 1):
+        if qos == 1:
+            await self.publish_nowait(topic, payload, retain=retain)
+            return
+        if qos != 0:
             raise ValueError("this client publishes at QoS 0 or 1")
         if self.frozen:
             return
         if not self.connected:
             raise ConnectionLost("not connected")
-        head = _str(topic)
-        if qos == 0:
-            self._send(_packet(PUBLISH, int(retain), head + payload))
-            return
+        self._send(_packet(PUBLISH, int(retain), _str(topic) + payload))
+
+    def publish_nowait(self, topic: str, payload: bytes, *, retain: bool = False) -> asyncio.Future[bytes]:
+        """Send a QoS 1 publish now; the future completes on its PUBACK or fails with ConnectionLost.
+
+        ConnectionLost at once when not connected; frozen: dropped, the future already done. Without PUBACK
+        within ``timeout_s`` the link is declared lost (as for every other request).
+        """
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bytes] = loop.create_future()
+        if self.frozen:
+            fut.set_result(b"")
+            return fut
+        if not self.connected:
+            raise ConnectionLost("not connected")
         pid = self._packet_id()
-        await self._request(pid, _packet(PUBLISH, 0x02 | int(retain), head + struct.pack("!H", pid) + payload))
+        self._send(_packet(PUBLISH, 0x02 | int(retain), _str(topic) + struct.pack("!H", pid) + payload))
+        self._pending[pid] = fut
+        self._deadlines[pid] = loop.call_later(self.timeout_s, self._overdue, pid)
+        return fut
 
     async def disconnect(self) -> None:
         """Send DISCONNECT (the broker discards the Will) and close."""
@@ -221,6 +242,7 @@ class MqttClient:
     def abort(self) -> None:
         """Drop the socket without DISCONNECT: the broker publishes the Will."""
         self._finish(ConnectionLost("aborted"))
+        self._uncork()
         if self._transport is not None:
             self._transport.abort()
             self._transport = None
@@ -251,13 +273,30 @@ class MqttClient:
         finally:
             self._pending.pop(pid, None)
 
+    def _overdue(self, pid: int) -> None:
+        self._deadlines.pop(pid, None)
+        fut = self._pending.get(pid)
+        if fut is not None and not fut.done():
+            self._lost(f"no acknowledgement for packet {pid} within {self.timeout_s}s")  # fails it with the rest
+        else:
+            self._pending.pop(pid, None)
+
     def _send(self, data: bytes) -> None:
         if self.frozen:
             return
         if self._transport is None or self._transport.is_closing():
             raise ConnectionLost("not connected")
-        self._transport.write(data)
+        if self._corked is not None:
+            self._corked.append(data)
+        else:
+            self._transport.write(data)
         self._last_sent = time.monotonic()
+
+    def _uncork(self) -> None:
+        """Write what was queued while a chunk of input was handled, in one go."""
+        out, self._corked = self._corked, None
+        if out and not self.frozen and self._transport is not None and not self._transport.is_closing():
+            self._transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def _arm_timer(self) -> None:
         if self.keepalive_s and not self.frozen:
@@ -280,6 +319,13 @@ class MqttClient:
 
     def _feed(self, data: bytes) -> None:
         self._buf += data
+        self._corked = []
+        try:
+            self._parse()
+        finally:
+            self._uncork()
+
+    def _parse(self) -> None:
         while not self.frozen:
             buf = self._buf
             if len(buf) < 2:
@@ -331,6 +377,10 @@ class MqttClient:
         elif kind in (PUBACK, SUBACK, UNSUBACK):
             (pid,) = struct.unpack_from("!H", body)
             fut = self._pending.get(pid)
+            deadline = self._deadlines.pop(pid, None)
+            if deadline is not None:  # a publish_nowait: nobody else removes it
+                deadline.cancel()
+                del self._pending[pid]
             if fut is not None and not fut.done():
                 fut.set_result(body)
         elif kind == PINGRESP:
@@ -355,12 +405,16 @@ class MqttClient:
         if self._connack is not None and not self._connack.done():
             self._connack.set_exception(exc)
             self._connack.exception()  # mark retrieved: connect() may have gone already
+        for deadline in self._deadlines.values():
+            deadline.cancel()
+        self._deadlines.clear()
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(exc)
         self._pending.clear()
 
     def _close_transport(self) -> None:
+        self._uncork()
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()
