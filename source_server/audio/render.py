@@ -130,14 +130,6 @@ def _encode(parts: Sequence[Decoded], plan: _Plan, config: PipelineConfig, dst: 
     return dst.read_bytes(), parse_loudness(meas_log)
 
 
-def measure_file(path: Path, *, timeout: float) -> Loudness:
-    """Integrated loudness and true peak of any audio file, as a listener's decoder would play it."""
-    proc = run_ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", ebur128("true"), "-f", "null", "-"], timeout=timeout)
-    if proc.returncode != 0:
-        raise AudioProcessingError(f"measuring {path.name} failed: {proc.stderr.decode(errors='replace')[-300:]}")
-    return parse_loudness(proc.stderr.decode(errors="replace"))
-
-
 def _interpolate(points: list[tuple[float, float]], level: float) -> float:
     """The gain at which the measured (gain, loudness) curve, sorted by gain, reaches ``level``."""
     (g_first, l_first), (g_last, l_last) = points[0], points[-1]

@@ -1,8 +1,9 @@
 """Interim sentence splitter for text to speech.
 
-Seam: the Vietnamese text normaliser (``audio/textnorm``, written separately) will hand the TTS chain a list of
-normalised sentences; ``TtsChain.speak`` already takes such a list. Until it lands, plain text is split here on
-sentence punctuation followed by a space, and on line breaks, so "4.911" or "93,8%" stay whole.
+Seam: the Vietnamese text normaliser (``audio.textnorm.normalize(text).sentences``) hands the TTS chain normalised
+sentences, and ``TtsChain.speak`` takes such a list; a caller that wants the spoken reading (numbers, dates,
+abbreviations) normalises first. Plain text given to ``speak`` is only split here, on sentence punctuation followed
+by a space and on line breaks, so "4.911" or "93,8%" stay whole.
 """
 
 from __future__ import annotations
