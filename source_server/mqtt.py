@@ -73,19 +73,19 @@ def topic_matcher(filters: tuple[str, ...] | list[str]) -> Callable[[str], bool]
 
     aiomqtt's ``Topic.matches`` builds objects and recurses per call: a tenth of the server's CPU per ack.
     """
-    split = [tuple(f.split("/")) for f in filters]
+    compiled = []
+    for f in filters:
+        levels = f.split("/")
+        multi = levels[-1] == "#"
+        fixed = tuple((i, level) for i, level in enumerate(levels) if level not in ("+", "#"))
+        compiled.append((len(levels) - 1 if multi else len(levels), multi, fixed))
 
     def matches(topic: str) -> bool:
         parts = topic.split("/")
-        for levels in split:
-            for i, level in enumerate(levels):
-                if level == "#":
-                    return True
-                if i >= len(parts) or (level != "+" and level != parts[i]):
-                    break
-            else:
-                if len(parts) == len(levels):
-                    return True
+        n = len(parts)
+        for size, multi, fixed in compiled:
+            if (n >= size if multi else n == size) and all(parts[i] == level for i, level in fixed):
+                return True
         return False
 
     return matches
