@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     """How often buffered presence changes are written to the database in one batch."""
 
     command_ttl_s: int = 3600
+    programme_horizon_s: int = Field(default=24 * 3600, ge=60, le=6 * 24 * 3600)
+    """How far ahead programme items are sent to devices as play commands with an absolute start time."""
+    programme_gap_s: float = Field(default=2.0, ge=0, le=600)
+    """Silence between two items of one slot occurrence."""
+    programme_grace_s: int = Field(default=600, ge=10, le=24 * 3600)
+    """A programme item's command stays valid this long after its planned end (late devices, slow downloads);
+    an item not sent by its start plus this much is given up as missed."""
+    programme_sync_interval_s: float = Field(default=30.0, gt=0)
+    """How often the leader re-syncs the programme with what devices hold (changes also wake it at once)."""
+    programme_leader_retry_s: float = Field(default=10.0, gt=0)
+    """How often a follower tries to become the scheduler leader (and the leader checks its lock)."""
     max_upload_bytes: int = 50 * 1024 * 1024
     max_audio_seconds: int = 3600
 

@@ -7,6 +7,7 @@ from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinV
 from source_server.db import Base
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
 from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
+from source_server.scheduling.models import Programme, ScheduleItem, Slot
 
 __all__ = [
     "Alarm",
@@ -27,7 +28,10 @@ __all__ = [
     "Media",
     "OutboxMessage",
     "Presence",
+    "Programme",
     "RoleGrant",
+    "ScheduleItem",
+    "Slot",
     "User",
     "WebSession",
 ]

@@ -28,6 +28,7 @@ from source_server.keys import load_signing_key
 from source_server.metrics import MQTT_IN, MQTT_REJECTED
 from source_server.migrate import upgrade
 from source_server.mqtt import MqttClient
+from source_server.scheduling.scheduler import ProgrammeScheduler
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ class Runtime:
             sessions=self.sessions, settings=settings, mqtt=self.mqtt, signer=self.signer, media=self.media
         )
         self.presence.add_online_listener(self.dispatcher.on_device_online)
+        self.programme = ProgrammeScheduler(
+            sessions=self.sessions, settings=settings, signer=self.signer, on_sent=self.dispatcher.wake
+        )
         self.started_at: datetime | None = None
 
     async def start(self) -> None:
@@ -72,6 +76,7 @@ class Runtime:
         await self.presence.start()
         await self.dispatcher.start()
         await self.mqtt.start()
+        await self.programme.start()
         self.started_at = utcnow()
 
     def _seed(self) -> None:
@@ -81,6 +86,7 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop in reverse order, flushing buffered writes."""
+        await self.programme.stop()
         await self.mqtt.stop()
         await self.dispatcher.stop()
         await self.presence.stop()

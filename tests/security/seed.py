@@ -31,6 +31,7 @@ from source_server.fleet import csvio
 from source_server.fleet.models import Alarm, DeviceEvent, Presence
 from source_server.fleet.service import DeviceInput, create_device
 from tests.dispatch.helpers import RecordingPublisher
+from tests.security.programme import seed_programme
 from tests.security.world import AUTH, COMMUNES, IP, NAMES, PASSWORD, PROVINCE, Actor, Side, World, new_bulletin
 
 
@@ -89,6 +90,7 @@ def _seed_side(db: Session, key: str, settings: Settings, signer: SigningKey, st
     db.flush()
     side.alarm_id, side.command_id, side.media_sha256 = alarm.id, command.id, media.sha256
     side.bulletin_id = new_bulletin(db, commune, submitted=True)
+    seed_programme(db, side)
     return side
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from source_server.accounts.service import ADMIN_ROLES, BROADCAST_ROLES, OPERATE_ROLES, Role
 from source_server.bulletins.workflow import COMMUNE_APPROVERS, EMERGENCY_SENDERS, WRITE_ROLES
+from source_server.scheduling.access import PROGRAMME_ROLES
+from tests.security import programme
 from tests.security.world import PASSWORD, THIRD_COMMUNE, Side, World
 
 PUBLIC: dict[tuple[str, str], str] = {
@@ -44,6 +46,10 @@ PATH_PARAMS: dict[str, Callable[[Side, World], str]] = {
     "token_id": lambda s, w: str(s.token_id),
     "bulletin_id": lambda s, w: str(s.bulletin_id),
     "username": lambda s, w: s.clerk,
+    "area_code": lambda s, w: s.commune,
+    "slot_id": lambda s, w: str(s.slot_id),
+    "item_id": lambda s, w: str(s.item_id),
+    "day": lambda s, w: programme.DAY.isoformat(),
 }
 # Query parameters that filter by something of one commune (a commune-A caller asking for B's).
 QUERY_FILTERS: dict[str, Callable[[Side, World], str]] = {
@@ -272,6 +278,26 @@ WRITES: dict[tuple[str, str], Write] = {
         OPERATE_ROLES,
         lambda s, w: {"data": {"from_code": s.commune, "to_code": THIRD_COMMUNE, "reason": "sáp nhập"}},
         spans_communes=True,
+    ),
+}
+PROGRAMME = "/api/v1/programmes/{area_code}"
+WRITES |= {
+    ("POST", f"{PROGRAMME}/slots"): Write(
+        PROGRAMME_ROLES, lambda s, w: {"json": {"label": "Buổi chiều", "start_local": "17:00", "duration_s": 1800}}
+    ),
+    ("PATCH", f"{PROGRAMME}/slots/{{slot_id}}"): Write(PROGRAMME_ROLES, lambda s, w: {"json": {"label": "Sáng sớm"}}),
+    ("DELETE", f"{PROGRAMME}/slots/{{slot_id}}"): Write(PROGRAMME_ROLES, ready=programme.fresh_slot),
+    ("POST", f"{PROGRAMME}/check"): Write(
+        None, programme.placement, why="a dry run that changes nothing: anyone who reads the programme may"
+    ),
+    ("POST", f"{PROGRAMME}/items"): Write(PROGRAMME_ROLES, programme.placement),
+    ("POST", f"{PROGRAMME}/items/at"): Write(PROGRAMME_ROLES, programme.one_off),
+    ("PUT", f"{PROGRAMME}/slots/{{slot_id}}/days/{{day}}/order"): Write(PROGRAMME_ROLES, programme.reversed_order),
+    ("DELETE", f"{PROGRAMME}/items/{{item_id}}"): Write(PROGRAMME_ROLES, ready=programme.fresh_item),
+    ("POST", "/api/v1/programmes/priority-insertions"): Write(
+        PROGRAMME_ROLES,
+        lambda s, w: {"json": {"bulletin_id": s.priority_bulletin_id}},
+        why="the bulletin's own area decides: its writers insert it into the programmes it targets",
     ),
 }
 

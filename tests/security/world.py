@@ -48,6 +48,10 @@ class Side:
     token_id: int = 0
     media_sha256: str = ""
     bulletin_id: int = 0
+    slot_id: int = 0
+    item_id: int = 0
+    spare_bulletin_id: int = 0
+    priority_bulletin_id: int = 0
     clerk: str = ""
     """A user of this commune who is none of the actors (for the user-management routes)."""
     people: list[str] = field(default_factory=list)
