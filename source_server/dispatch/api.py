@@ -238,8 +238,8 @@ def post_device_command(
 ) -> BroadcastCreated:
     """Send set_volume, stop or reboot to one device (province operators)."""
     paths = device_paths(db, device_ids=[device_id])
-    if device_id not in paths:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No device {device_id!r}.")
+    if device_id not in paths or not user.can(READ_ROLES, paths[device_id]):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No device {device_id!r} in your area.")
     require_area(user, OPERATE_ROLES, paths[device_id])
     payload: BaseModel
     if body.type == "set_volume":
