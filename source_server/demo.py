@@ -18,9 +18,10 @@ from protocols import Priority, Target
 from simulators.fleet import Fleet, FleetOptions
 from simulators.layout import DeviceSpec
 from source_server.accounts.service import Role, create_user, issue_token
+from source_server.audio.ffmpeg import ffmpeg_exe
+from source_server.audio.pipeline import prepare_audio
 from source_server.broker import free_port
 from source_server.config import Settings
-from source_server.dispatch.audio import ffmpeg_exe, prepare_audio
 from source_server.dispatch.service import create_broadcast, store_media
 from source_server.fleet.csvio import SAMPLE_AREAS, import_areas
 from source_server.fleet.models import Area

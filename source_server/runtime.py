@@ -16,6 +16,7 @@ from protocols import (
     parse_device_topic,
     parse_message,
 )
+from source_server.audio.tts_setup import build_chain
 from source_server.broker import BrokerLauncher, EmbeddedBroker, ExternalBroker
 from source_server.bulletins.service import seed_categories
 from source_server.config import Settings
@@ -47,6 +48,8 @@ class Runtime:
         )
         self.signer = load_signing_key(settings)
         self.media = MediaStore(settings.media_dir)
+        self.tts = build_chain()
+        """Text to speech: the engines of ``NGUON_TTS_ENGINES`` in order (edge-tts, then espeak-ng)."""
         self.hub = EventHub()
         self.mqtt = MqttClient(
             url=self.broker.url,

@@ -16,9 +16,9 @@ from device_agent import Agent, AgentConfig
 from device_agent.mqtt import parse_broker_url
 from protocols import Keyring
 from source_server.accounts.service import Role, create_user, issue_token
+from source_server.audio.ffmpeg import ffmpeg_exe
 from source_server.broker import free_port
 from source_server.config import Settings
-from source_server.dispatch.audio import ffmpeg_exe
 from source_server.fleet.csvio import SAMPLE_AREAS, import_areas
 from source_server.fleet.service import DeviceInput, create_device
 from source_server.serve import LiveServer, live_server

@@ -156,3 +156,19 @@ class AllEnginesFailed(TtsError):
         why = "; ".join(f"{a.engine}: {a.error}" for a in attempts) or "no engine configured"
         super().__init__(f"no text-to-speech engine could speak: {why}")
         self.attempts = tuple(attempts)
+
+
+REJECT_MESSAGES: dict[str, str] = {
+    "empty": "the file is empty",
+    "too_large": "the file is too large",
+    "not_audio": "the file is not audio (or its format is not supported)",
+    "corrupt": "the file is damaged or cut short",
+    "too_long": "the recording is too long",
+    "too_short": "the recording is too short",
+    "silent": "the recording is silent",
+}
+
+
+def describe(exc: AudioRejected) -> str:
+    """One plain sentence for a refused file, with the figures behind it."""
+    return f"{REJECT_MESSAGES.get(str(exc.reason), 'the file was refused')}: {exc.detail}"

@@ -33,9 +33,14 @@ from source_server.bulletins.schemas import (
     ReadingRequest,
     ReadingWarning,
     Reason,
+    SpeechPreview,
+    SpeechRequest,
 )
-from source_server.bulletins.workflow import State
-from source_server.deps import CurrentUser, SessionDep, client_ip
+from source_server.bulletins.speech import ensure_speech, speak, upload_audio
+from source_server.bulletins.workflow import WRITE_ROLES, Action, State
+from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
+from source_server.dispatch.service import media_url
+from source_server.dispatch.upload import read_form
 
 router = APIRouter(prefix="/bulletins")
 
@@ -140,18 +145,26 @@ def get_bulletin(db: SessionDep, user: CurrentUser, bulletin_id: int) -> Bulleti
 
 
 @router.patch("/{bulletin_id}", response_model=BulletinDetail)
-def update_bulletin(
-    db: SessionDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
+async def update_bulletin(
+    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
 ) -> Bulletin:
-    """Change the content (a new version; an approved bulletin goes back for approval)."""
+    """Change the content (a new version; an approved bulletin goes back for approval, with new speech)."""
     with _domain_errors():
-        return service.update(
+        bulletin = service.update(
             db,
             principal=user,
             bulletin_id=bulletin_id,
             changes=body.model_dump(exclude_unset=True),
             source_ip=client_ip(request),
         )
+        if bulletin.state != State.SUBMITTED.value or bulletin.media_sha256:
+            return bulletin
+        db.commit()  # the approver must hear the new text: synthesise it now
+        await ensure_speech(
+            runtime, principal=user, bulletin_id=bulletin_id, for_action=Action.EDIT, source_ip=client_ip(request)
+        )
+        db.expire_all()
+        return service.get(db, principal=user, bulletin_id=bulletin_id)
 
 
 def _step(
@@ -162,8 +175,12 @@ def _step(
 
 
 @router.post("/{bulletin_id}/submit", response_model=BulletinDetail)
-def submit(db: SessionDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
-    """Send it to the approver."""
+async def submit(
+    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request
+) -> Bulletin:
+    """Send it to the approver; a text-only bulletin is first given its speech, so the approver hears it."""
+    with _domain_errors():
+        await ensure_speech(runtime, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request))
     return _step(service.submit, db, user, bulletin_id, request)
 
 
@@ -180,9 +197,56 @@ def reject(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, re
 
 
 @router.post("/{bulletin_id}/send-direct", response_model=BulletinDetail)
-def send_direct(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request) -> Bulletin:
+async def send_direct(
+    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request
+) -> Bulletin:
     """Approve an emergency bulletin by sending it (authorised people only; logged)."""
+    with _domain_errors():
+        await ensure_speech(
+            runtime,
+            principal=user,
+            bulletin_id=bulletin_id,
+            for_action=Action.SEND_DIRECT,
+            source_ip=client_ip(request),
+        )
     return _step(service.send_direct, db, user, bulletin_id, request, reason=body.reason)
+
+
+@router.post("/speech-preview", response_model=SpeechPreview)
+async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechRequest) -> SpeechPreview:
+    """Hear a text before submitting it: normalised, synthesised (engine fallback recorded), stored by hash."""
+    if not user.areas_for(WRITE_ROLES):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only bulletin writers make speech.")
+    with _domain_errors():
+        spoken = await speak(
+            runtime, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True
+        )
+    return SpeechPreview(
+        url=media_url(runtime.settings, spoken.sha256),
+        sha256=spoken.sha256,
+        duration_ms=spoken.duration_ms,
+        engine=spoken.engine,
+        voice=spoken.voice,
+        fallbacks=spoken.record.get("fallbacks", []),
+        spoken=spoken.reading.text,
+    )
+
+
+@router.post("/{bulletin_id}/audio", response_model=BulletinDetail)
+async def upload_bulletin_audio(runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
+    """Upload or record the bulletin's audio (any common format; the pipeline levels and encodes it)."""
+    form = await read_form(request, max_file_bytes=runtime.settings.max_upload_bytes)
+    if not form.file_data:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": "audio", "message": "choose a file"}])
+    with _domain_errors():
+        return await upload_audio(
+            runtime,
+            principal=user,
+            bulletin_id=bulletin_id,
+            data=form.file_data,
+            filename=form.file_name or "upload",
+            source_ip=client_ip(request),
+        )
 
 
 @router.post("/{bulletin_id}/cancel", response_model=BulletinDetail)

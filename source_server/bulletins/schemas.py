@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -194,3 +195,23 @@ class Reading(BaseModel):
     warnings: list[ReadingWarning]
     speakable: bool
     reason: str = ""
+
+
+class SpeechRequest(BaseModel):
+    """A text to hear as the devices will play it."""
+
+    text: str = Field(max_length=30_000)
+    gender: Literal["female", "male"] = "female"
+    voice: str | None = Field(default=None, max_length=64)
+
+
+class SpeechPreview(BaseModel):
+    """Synthesised speech: where to fetch it, how long, and which engine and voice made it."""
+
+    url: str
+    sha256: str
+    duration_ms: int
+    engine: str
+    voice: str
+    fallbacks: list[dict[str, object]]
+    spoken: str

@@ -241,12 +241,44 @@ def update(
         return bulletin
     for name in changed:
         setattr(bulletin, name, getattr(data, name))
+    if bulletin.tts_engine and ("text" in changed or "media_sha256" in changed):
+        if "media_sha256" not in changed:
+            bulletin.media_sha256 = None  # the speech read the old text
+        bulletin.tts_engine = bulletin.tts_voice = None
     bulletin.version += 1
     bulletin.updated_at = utcnow()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
     _decide(db, bulletin, action=Action.EDIT, actor=principal.username, source_ip=source_ip, detail={"fields": changed})
     db.flush()
     return bulletin
+
+
+def precheck(db: Session, *, principal: Principal, bulletin: Bulletin, action: Action) -> None:
+    """Refuse, changing nothing, what ``action`` would refuse (role, state, content): callers run it before
+    slow work the step needs, such as synthesising speech. EDIT checks the role only."""
+    path = _path(db, bulletin.owner_area)
+    if action is Action.SEND_DIRECT:
+        _require(principal, EMERGENCY_SENDERS, path, action)
+        if next_state(action, State(bulletin.state)) is None:
+            raise TransitionRefused(action.value, bulletin.state)
+        if bulletin.priority != Priority.EMERGENCY.value:
+            raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
+        if not bulletin.text.strip() and not bulletin.media_sha256:
+            raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
+        _check_speakable(bulletin)
+        return
+    _require(principal, WRITE_ROLES, path, action)
+    if action is Action.SUBMIT:
+        check_submittable(bulletin)
+
+
+def check_submittable(bulletin: Bulletin) -> None:
+    """Refuse (nothing changed) what ``submit`` would refuse: wrong state, no content, garbled text."""
+    if next_state(Action.SUBMIT, State(bulletin.state)) is None:
+        raise TransitionRefused(Action.SUBMIT.value, bulletin.state)
+    if not bulletin.text.strip() and not bulletin.media_sha256:
+        raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
+    _check_speakable(bulletin)
 
 
 def _check_speakable(bulletin: Bulletin) -> None:
@@ -259,6 +291,36 @@ def _check_speakable(bulletin: Bulletin) -> None:
         raise InvalidBulletin("text", str(exc)) from None
 
 
+def attach_speech(
+    db: Session,
+    *,
+    principal: Principal,
+    bulletin_id: int,
+    version: int,
+    sha256: str,
+    engine: str,
+    voice: str,
+    record: Mapping[str, Any],
+    source_ip: str | None = None,
+) -> Bulletin:
+    """Speech synthesised from version ``version``'s text becomes its audio (same version; engine recorded)."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.EDIT)
+    if bulletin.version != version:
+        raise InvalidBulletin("text", "the text changed while its speech was made; try again")
+    if State(bulletin.state) in (State.ON_AIR, State.DONE, State.CANCELLED):
+        raise TransitionRefused("attach speech to", bulletin.state)
+    bulletin.media_sha256, bulletin.tts_engine, bulletin.tts_voice = sha256, engine, voice
+    for snapshot in bulletin.versions:
+        if snapshot.version == version:
+            snapshot.media_sha256 = sha256
+    audit(db, actor=principal.username, action="bulletin.speech", object_type="bulletin", object_id=str(bulletin.id),
+          area_code=bulletin.owner_area, source_ip=source_ip, summary=f"{engine} {voice}",
+          detail={"version": version, "media": sha256, **dict(record)})  # fmt: skip
+    db.flush()
+    return bulletin
+
+
 def _owner_level(db: Session, bulletin: Bulletin) -> str:
     area = fleet.get_area(db, bulletin.owner_area)
     return area.level if area else "commune"
@@ -267,10 +329,7 @@ def _owner_level(db: Session, bulletin: Bulletin) -> str:
 def submit(db: Session, *, principal: Principal, bulletin_id: int, source_ip: str | None = None) -> Bulletin:
     """Send a draft (or a rejected bulletin, corrected) to the approver; it must have text or audio."""
     bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
-    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.SUBMIT)
-    if not bulletin.text.strip() and not bulletin.media_sha256:
-        raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
-    _check_speakable(bulletin)
+    precheck(db, principal=principal, bulletin=bulletin, action=Action.SUBMIT)
     _decide(db, bulletin, action=Action.SUBMIT, actor=principal.username, source_ip=source_ip)
     db.flush()
     return bulletin
@@ -311,12 +370,7 @@ def send_direct(
 ) -> Bulletin:
     """An authorised person approves an emergency bulletin by sending it; logged as such."""
     bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
-    _require(principal, EMERGENCY_SENDERS, _path(db, bulletin.owner_area), Action.SEND_DIRECT)
-    if bulletin.priority != Priority.EMERGENCY.value:
-        raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
-    if not bulletin.text.strip() and not bulletin.media_sha256:
-        raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
-    _check_speakable(bulletin)
+    precheck(db, principal=principal, bulletin=bulletin, action=Action.SEND_DIRECT)
     _decide(db, bulletin, action=Action.SEND_DIRECT, actor=principal.username, reason=reason, source_ip=source_ip)
     bulletin.approved_version = bulletin.version
     db.flush()

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from protocols import CommandType, OriginLevel, Priority, RebootBody, SetVolumeBody, StopBody, Target
 from source_server.accounts.service import BROADCAST_ROLES, OPERATE_ROLES, READ_ROLES, Principal
+from source_server.audio.exceptions import AudioRejected, describe
+from source_server.audio.pipeline import prepare_audio
 from source_server.config import Settings
 from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip, require_area
 from source_server.dispatch import service
-from source_server.dispatch.audio import prepare_audio
-from source_server.dispatch.exceptions import AudioRejected, ScheduleError, TargetError
+from source_server.dispatch.exceptions import ScheduleError, TargetError
 from source_server.dispatch.report import delivery_page, delivery_report
 from source_server.dispatch.schemas import BroadcastCreated, CommandDetail, CommandRead, DeliveryPage, DeviceCommandIn
 from source_server.dispatch.targets import area_path, device_paths
@@ -122,7 +123,7 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
             max_seconds=settings.max_audio_seconds,
         )
     except AudioRejected as exc:
-        raise _unprocessable(exc.reason) from None
+        raise _unprocessable(describe(exc)) from None
 
     def create() -> BroadcastCreated:
         known = service.media_known(db, sha256=audio.sha256)

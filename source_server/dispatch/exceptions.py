@@ -1,7 +1,6 @@
 """Errors of dispatch.
 
 DispatchError
- ├── AudioRejected     an upload that is not usable broadcast audio; ``reason`` says why
  ├── TargetError       a target that names unknown devices or reaches no device
  └── ScheduleError     a start time or lifetime a device would refuse
 """
@@ -11,14 +10,6 @@ from __future__ import annotations
 
 class DispatchError(Exception):
     """Base of every dispatch error."""
-
-
-class AudioRejected(DispatchError):
-    """Uploaded audio refused before anything was stored."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"audio rejected: {reason}")
-        self.reason = reason
 
 
 class TargetError(DispatchError):

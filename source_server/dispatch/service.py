@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import String, func, insert, literal, select
@@ -27,7 +28,6 @@ from source_server.accounts.service import audit
 from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.dispatch.acks import PENDING
-from source_server.dispatch.audio import PreparedAudio
 from source_server.dispatch.exceptions import ScheduleError
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
@@ -49,7 +49,22 @@ def media_url(settings: Settings, sha256: str) -> str:
     return f"{settings.base_url}/media/{sha256}.mp3"
 
 
-def store_media(db: Session, *, store: MediaStore, audio: PreparedAudio, original_name: str, actor: str) -> Media:
+class StorableAudio(Protocol):
+    """Encoded audio ready for devices, as the audio pipeline returns it."""
+
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def duration_ms(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+
+def store_media(db: Session, *, store: MediaStore, audio: StorableAudio, original_name: str, actor: str) -> Media:
     """Write prepared audio to the store and record it (idempotent by hash)."""
     store.put_bytes(audio.data, "mp3")
     media = db.get(Media, audio.sha256)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import BulletinError, BulletinNotFound
 from source_server.bulletins.models import Bulletin
-from source_server.bulletins.workflow import WRITE_ROLES, State
+from source_server.bulletins.speech import ensure_speech, submit_with_speech
+from source_server.bulletins.workflow import WRITE_ROLES, Action, State
 from source_server.deps import WebUser
 from source_server.fleet import service as fleet
 from source_server.web import bulletin_view as view
@@ -105,7 +106,7 @@ def new_form(request: Request, user: WebUser) -> HTMLResponse:
 
 
 @router.post("/ui/bulletins/new", response_class=HTMLResponse)
-def create(
+async def create(
     request: Request,
     user: WebUser,
     title: Text = "",
@@ -132,14 +133,34 @@ def create(
             data = service.BulletinInput(owner_area=values.owner_area, **content(values, owner))
             bulletin = service.create(db, principal=user.principal, data=data, source_ip=client_ip(request))
             if then == "submit":
-                service.submit(db, principal=user.principal, bulletin_id=bulletin.id, source_ip=client_ip(request))
+                service.check_submittable(bulletin)
             bulletin_id = bulletin.id
     except (FormError, BulletinError) as exc:
         with sessions() as db:
             errors, status = _refusal(exc, db, user.lang)
             return _form(request, user, db, values, errors=errors, status_code=status)
-    done = "submit" if then == "submit" else "created"
-    return RedirectResponse(f"/ui/bulletins/{bulletin_id}?done={done}", status_code=303)
+    if then == "submit":
+        return await _submit(request, user, bulletin_id)
+    return RedirectResponse(f"/ui/bulletins/{bulletin_id}?done=created", status_code=303)
+
+
+async def _submit(request: Request, user: WebContext, bulletin_id: int) -> Response:
+    """Synthesise the speech and submit; a failure leaves the saved draft and says why on its page."""
+    try:
+        await submit_with_speech(
+            request.app.state.runtime, principal=user.principal, bulletin_id=bulletin_id, source_ip=client_ip(request)
+        )
+    except BulletinError as exc:
+        return _failed(request, user, bulletin_id, exc)
+    return RedirectResponse(f"/ui/bulletins/{bulletin_id}?done=submit", status_code=303)
+
+
+def _failed(request: Request, user: WebContext, bulletin_id: int, exc: BulletinError) -> HTMLResponse:
+    """The bulletin's page with the reason a step after saving failed (the saved version stays)."""
+    from source_server.web.bulletins import bulletin_detail  # the detail page module mounts this one
+
+    error = page_error(exc, user.lang)
+    return bulletin_detail(request, user, bulletin_id, error=error, status_code=error.status)
 
 
 def _editable(request: Request, user: WebContext, db: Session, bulletin_id: int) -> Bulletin | HTMLResponse:
@@ -173,7 +194,7 @@ def edit_form(request: Request, user: WebUser, bulletin_id: int) -> HTMLResponse
 
 
 @router.post("/ui/bulletins/{bulletin_id:int}/edit", response_class=HTMLResponse)
-def save_edit(
+async def save_edit(
     request: Request,
     user: WebUser,
     bulletin_id: int,
@@ -208,8 +229,9 @@ def save_edit(
             )
             submitted = then == "submit" and bulletin.state == State.DRAFT.value
             if submitted:
-                service.submit(db, principal=user.principal, bulletin_id=bulletin_id, source_ip=ip)
-            done = "submit" if submitted else "saved" if bulletin.version != before else "unchanged"
+                service.check_submittable(bulletin)
+            done = "saved" if bulletin.version != before else "unchanged"
+            resynthesise = bulletin.state == State.SUBMITTED.value and not bulletin.media_sha256
     except (FormError, StaleForm, BulletinError) as exc:
         with sessions() as db:
             errors, status = _refusal(exc, db, user.lang)
@@ -218,4 +240,17 @@ def save_edit(
                 return found
             values.owner_area, values.version = found.owner_area, found.version
             return _form(request, user, db, values, bulletin=found, errors=errors, status_code=status)
+    if submitted:
+        return await _submit(request, user, bulletin_id)
+    if resynthesise:  # an approved bulletin went back for approval: the approver hears the new text
+        try:
+            await ensure_speech(
+                request.app.state.runtime,
+                principal=user.principal,
+                bulletin_id=bulletin_id,
+                for_action=Action.EDIT,
+                source_ip=ip,
+            )
+        except BulletinError as exc:
+            return _failed(request, user, bulletin_id, exc)
     return RedirectResponse(f"/ui/bulletins/{bulletin_id}?done={done}", status_code=303)

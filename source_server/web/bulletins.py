@@ -21,7 +21,8 @@ from source_server.bulletins import service
 from source_server.bulletins.exceptions import BulletinError, BulletinNotFound
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.schemas import Reason
-from source_server.bulletins.workflow import State
+from source_server.bulletins.speech import ensure_speech
+from source_server.bulletins.workflow import Action, State
 from source_server.deps import WebUser
 from source_server.web import bulletin_edit
 from source_server.web import bulletin_view as view
@@ -123,7 +124,7 @@ def _owners(n: view.Names, readable: set[str]) -> list[str]:
     return sorted(codes, key=lambda c: (n.levels[c] != "province", n.area(c)))
 
 
-def _detail(
+def bulletin_detail(
     request: Request,
     user: WebContext,
     bulletin_id: int,
@@ -178,11 +179,11 @@ def bulletin_page(
 ) -> HTMLResponse:
     """One bulletin: content, steps, what the user may do, history, versions and the changes to review."""
     message = t(DONE[done], user.lang) if done in DONE else ""
-    return _detail(request, user, bulletin_id, message=message, base=base, head=head)
+    return bulletin_detail(request, user, bulletin_id, message=message, base=base, head=head)
 
 
 @router.post("/ui/bulletins/{bulletin_id:int}/{action}", response_class=HTMLResponse)
-def bulletin_action(
+async def bulletin_action(
     request: Request,
     user: WebUser,
     bulletin_id: int,
@@ -202,13 +203,22 @@ def bulletin_action(
         kw["reason"] = reason
     if len(reason) > REASON_MAX:
         error = PageError("reason", t("bulletin.err.reason_long", lang).format(n=REASON_MAX), 422)
-        return _detail(request, user, bulletin_id, error=error, drafts={name: reason}, status_code=422)
+        return bulletin_detail(request, user, bulletin_id, error=error, drafts={name: reason}, status_code=422)
+    runtime = request.app.state.runtime
     try:
-        with request.app.state.runtime.sessions.begin() as db:
+        if name in ("submit", "send_direct"):  # the approver, or the loudspeakers, hear the text as speech
+            await ensure_speech(
+                runtime,
+                principal=user.principal,
+                bulletin_id=bulletin_id,
+                for_action=Action.SUBMIT if name == "submit" else Action.SEND_DIRECT,
+                source_ip=client_ip(request),
+            )
+        with runtime.sessions.begin() as db:
             step(db, principal=user.principal, bulletin_id=bulletin_id, source_ip=client_ip(request), **kw)
     except BulletinError as exc:
         error = page_error(exc, lang)
         if error.status == 404:
             return message_page(request, user, status=404, message=error.message)
-        return _detail(request, user, bulletin_id, error=error, drafts={name: reason}, status_code=error.status)
+        return bulletin_detail(request, user, bulletin_id, error=error, drafts={name: reason}, status_code=error.status)
     return RedirectResponse(f"/ui/bulletins/{bulletin_id}?done={name}", status_code=303)

@@ -44,6 +44,7 @@ class Api:
 
 
 def client(db: sessionmaker[Session], tmp_path: Path) -> httpx.AsyncClient:
+    """The API over the test database with a media store and the real TTS chain (espeak-ng here)."""
     app = make_app(db, tmp_path)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://nguon.test")
 

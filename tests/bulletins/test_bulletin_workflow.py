@@ -52,6 +52,7 @@ async def test_write_submit_approve_records_every_step(api: Api, db: sessionmake
     ]
     assert audit_actions(db, bid) == [
         ("editor-a", "bulletin.create"),
+        ("editor-a", "bulletin.speech"),  # the text was synthesised before it went to the approver
         ("editor-a", "bulletin.submit"),
         ("approver-a", "bulletin.approve"),
     ]
@@ -68,10 +69,11 @@ async def test_an_edit_after_approval_goes_back_with_a_diff_and_the_old_version_
     )
     assert edited.status_code == 200, edited.text
     assert (edited.json()["state"], edited.json()["version"]) == ("submitted", 2)
+    assert edited.json()["media_sha256"] and edited.json()["tts_engine"] == "espeak"  # re-synthesised
     diff = (await api("approver-a", "GET", f"/{bid}/diff")).json()
     assert (diff["base"], diff["head"]) == (1, 2)
-    [change] = diff["changes"]
-    assert change["field"] == "text"
+    assert {c["field"] for c in diff["changes"]} == {"text", "media_sha256"}  # new text, new speech
+    [change] = [c for c in diff["changes"] if c["field"] == "text"]
     assert [op for op in change["text_ops"] if op["op"] != "equal"] == [
         {"op": "delete", "text": "09/01/2026."},
         {"op": "insert", "text": "10/01/2026."},

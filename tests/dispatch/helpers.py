@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from source_server.dispatch.audio import ffmpeg_exe
+from source_server.audio.ffmpeg import ffmpeg_exe
 from source_server.fleet.models import Area, Device, DeviceGroup
 
 PROVINCE = "64"

@@ -125,8 +125,8 @@ async def test_commune_editor_is_held_to_their_commune(client, tokens, wav, db, 
 @pytest.mark.parametrize(
     ("data", "name", "status", "reason"),
     [
-        (b"this is not audio at all\n" * 40, "x.mp3", 422, "not an audio file"),
-        (b"", "x.mp3", 422, "empty"),
+        (b"this is not audio at all\n" * 40, "x.mp3", 422, "not audio"),
+        (b"", "x.mp3", 422, "the file is empty"),
     ],
 )
 async def test_refused_audio_stores_nothing(client, tokens, db, settings, data, name, status, reason) -> None:

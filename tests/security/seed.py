@@ -7,6 +7,7 @@ import io
 import math
 import struct
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,10 +19,10 @@ from source_server.accounts.models import ApiToken, User, WebSession
 from source_server.accounts.service import Role, audit, create_user, hash_token, issue_token
 from source_server.accounts.sessions import create_session
 from source_server.app import create_app
+from source_server.audio.tts_setup import build_chain
 from source_server.bulletins import service as bulletins
 from source_server.config import Settings
 from source_server.db import utcnow
-from source_server.dispatch.audio import PreparedAudio
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.service import create_broadcast, store_media
 from source_server.dispatch.targets import area_path
@@ -33,6 +34,20 @@ from source_server.fleet.service import DeviceInput, create_device
 from tests.dispatch.helpers import RecordingPublisher
 from tests.security.programme import seed_programme
 from tests.security.world import AUTH, COMMUNES, IP, NAMES, PASSWORD, PROVINCE, Actor, Side, World, new_bulletin
+
+
+@dataclass(frozen=True)
+class _Audio:
+    """Stored media without the pipeline (the matrix needs rows, not sound)."""
+
+    data: bytes
+    duration_ms: int
+    sha256: str
+    content_type: str = "audio/mpeg"
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 def tone_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -75,7 +90,7 @@ def _seed_side(db: Session, key: str, settings: Settings, signer: SigningKey, st
     alarm = Alarm(device_id=side.devices[0], kind="offline", opened_at=now, detail=f"offline ({NAMES[key]})")
     db.add(alarm)
     data = b"ID3" + f"fake mp3 of {key}".encode()
-    audio = PreparedAudio(data=data, duration_ms=1000, sha256=hashlib.sha256(data).hexdigest())
+    audio = _Audio(data=data, duration_ms=1000, sha256=hashlib.sha256(data).hexdigest())
     media = store_media(db, store=store, audio=audio, original_name=f"{letter}.mp3", actor="seed")
     command = create_broadcast(
         db,
@@ -126,9 +141,7 @@ def build_world(sessions: sessionmaker[Session], data_dir: Path) -> World:
             media=store_media(
                 db,
                 store=store,
-                audio=PreparedAudio(
-                    data=b"ID3 shared", duration_ms=1000, sha256=hashlib.sha256(b"ID3 shared").hexdigest()
-                ),
+                audio=_Audio(data=b"ID3 shared", duration_ms=1000, sha256=hashlib.sha256(b"ID3 shared").hexdigest()),
                 original_name="shared.mp3",
                 actor="seed",
             ),
@@ -165,6 +178,7 @@ def build_world(sessions: sessionmaker[Session], data_dir: Path) -> World:
         dispatcher=dispatcher,
         hub=EventHub(),
         mqtt=SimpleNamespace(connected=True),
+        tts=build_chain(),
     )
     app.state.auth_settings = AUTH
     return World(

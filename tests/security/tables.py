@@ -9,6 +9,10 @@ A route added later without one of these makes ``test_every_route_is_classified`
 
 from __future__ import annotations
 
+import io
+import math
+import struct
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +105,22 @@ def _bulletin(side: Side) -> dict[str, Any]:
         "target_codes": [side.commune],
         "text": "Nội dung.",
     }
+
+
+def _tone_wav(seconds: float = 1.0, rate: int = 16_000) -> bytes:
+    """A short 440 Hz tone as WAV bytes (a valid recording for the upload routes)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(12000 * math.sin(2 * math.pi * 440 * n / rate)))
+                for n in range(int(seconds * rate))
+            )
+        )
+    return out.getvalue()
 
 
 def _alarm(world: World, key: str) -> dict[str, str]:
@@ -225,6 +245,15 @@ WRITES: dict[tuple[str, str], Write] = {
         lambda s, w: {"json": {"text": "Ngày 15/3/2026 họp tổ dân phố lúc 19h30."}},
         cross_area=False,
         why="changes nothing: shows how a text will be read aloud (a POST for the body size)",
+    ),
+    ("POST", "/api/v1/bulletins/speech-preview"): Write(
+        WRITE_ROLES,
+        lambda s, w: {"json": {"text": "Họp tổ dân phố lúc 19h30."}},
+        cross_area=False,
+        why="makes speech for a text (stored by hash, attached to nothing): bulletin writers only",
+    ),
+    ("POST", "/api/v1/bulletins/{bulletin_id}/audio"): Write(
+        WRITE_ROLES, lambda s, w: {"files": {"file": ("ghi-am.wav", _tone_wav(), "audio/wav")}}, ready=_draft
     ),
     ("PATCH", "/api/v1/bulletins/{bulletin_id}"): Write(
         WRITE_ROLES, lambda s, w: {"json": {"text": "Nội dung đã sửa."}}, ready=_draft

@@ -15,7 +15,9 @@ from source_server.accounts.service import Role, create_user
 from source_server.accounts.sessions import AuthSettings
 from source_server.api import api_router
 from source_server.app import STATIC_DIR
+from source_server.audio.tts_setup import build_chain
 from source_server.config import Settings
+from source_server.dispatch.media import MediaStore
 from source_server.web.routes import web_router
 
 PASSWORD = "mật-khẩu-đủ-dài-2026"
@@ -23,13 +25,15 @@ IP = "198.51.100.23"
 
 
 def make_app(db: sessionmaker[Session], tmp_path: Path, **auth: object) -> FastAPI:
-    """API + pages + static with ``app.state.runtime`` holding only the database and settings."""
+    """API + pages + static; ``app.state.runtime`` holds the database, settings, a media store and the TTS chain."""
     app = FastAPI()
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = Settings(data_dir=tmp_path, mqtt_username="nguon-server", mqtt_password="server-secret")
-    app.state.runtime = SimpleNamespace(sessions=db, settings=settings)
+    app.state.runtime = SimpleNamespace(
+        sessions=db, settings=settings, media=MediaStore(tmp_path / "media"), tts=build_chain()
+    )
     app.state.auth_settings = AuthSettings(**{"login_failure_delay_s": 0.01, **auth})  # type: ignore[arg-type]
     return app
 

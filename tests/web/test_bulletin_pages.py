@@ -72,6 +72,7 @@ async def test_write_submit_approve_through_the_pages(client: Client, db: sessio
     )
     assert audit_actions(db, bid) == [
         ("editor-a", "bulletin.create"),
+        ("editor-a", "bulletin.speech"),  # synthesised before it goes to the approver
         ("editor-a", "bulletin.submit"),
         ("approver-a", "bulletin.approve"),
     ]
