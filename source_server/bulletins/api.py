@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
-from source_server.accounts.service import ADMIN_ROLES, audit
+from source_server.accounts.service import ADMIN_ROLES, READ_ROLES, audit
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
-from source_server.bulletins import service
+from source_server.bulletins import onair, service
 from source_server.bulletins.diff import version_diff
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, Category
+from source_server.bulletins.proof import bulletin_proof
 from source_server.bulletins.schemas import (
     Approval,
     BulletinCreate,
@@ -29,6 +30,7 @@ from source_server.bulletins.schemas import (
     BulletinUpdate,
     CategoryCreate,
     CategoryRead,
+    ProofRead,
     Reading,
     ReadingRequest,
     ReadingWarning,
@@ -200,16 +202,37 @@ def reject(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, re
 async def send_direct(
     db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request
 ) -> Bulletin:
-    """Approve an emergency bulletin by sending it (authorised people only; logged)."""
+    """An authorised person puts an emergency bulletin on air now, approving it by that act (logged): its speech
+    is made if needed, then one signed emergency play per targeted area interrupts whatever plays."""
     with _domain_errors():
-        await ensure_speech(
-            runtime,
-            principal=user,
-            bulletin_id=bulletin_id,
-            for_action=Action.SEND_DIRECT,
-            source_ip=client_ip(request),
+        await onair.send_now(
+            runtime, principal=user, bulletin_id=bulletin_id, reason=body.reason, source_ip=client_ip(request)
         )
-    return _step(service.send_direct, db, user, bulletin_id, request, reason=body.reason)
+        return service.get(db, principal=user, bulletin_id=bulletin_id)
+
+
+@router.post("/{bulletin_id}/stop", response_model=BulletinDetail)
+def stop(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
+    """Stop an emergency on air everywhere with one action (a signed stop to every device it was sent to)."""
+    with _domain_errors():
+        onair.stop(
+            db, settings=runtime.settings, signer=runtime.signer, principal=user, bulletin_id=bulletin_id,
+            source_ip=client_ip(request),
+        )  # fmt: skip
+        bulletin = service.get(db, principal=user, bulletin_id=bulletin_id)
+    db.commit()
+    runtime.dispatcher.wake()
+    return bulletin
+
+
+@router.get("/{bulletin_id}/proof", response_model=ProofRead)
+def proof(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int) -> Any:
+    """Proof of play: per commune and per command, what each device said (received … done, failed, not reached)."""
+    with _domain_errors():
+        service.get(db, principal=user, bulletin_id=bulletin_id)
+    areas = user.areas_for(READ_ROLES)
+    communes = None if runtime.settings.province_code in areas else areas
+    return asdict(bulletin_proof(db, bulletin_id=bulletin_id, communes=communes))
 
 
 @router.post("/speech-preview", response_model=SpeechPreview)

@@ -215,3 +215,25 @@ class SpeechPreview(BaseModel):
     voice: str
     fallbacks: list[dict[str, object]]
     spoken: str
+
+
+class CommandProofRead(BaseModel):
+    """One play command of the bulletin and its delivery counts."""
+
+    command_id: str
+    issued_at: datetime
+    start_at: datetime | None
+    target: dict[str, object]
+    expired: bool
+    total: int
+    counts: dict[str, int]
+
+
+class ProofRead(BaseModel):
+    """Proof of play: counts per delivery state overall, per commune, and per command."""
+
+    bulletin_id: int
+    total: int
+    counts: dict[str, int]
+    by_commune: dict[str, dict[str, int]]
+    commands: list[CommandProofRead]

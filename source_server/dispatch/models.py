@@ -44,6 +44,8 @@ class Command(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletins.id", ondelete="SET NULL"), index=True)
+    """The bulletin this command plays or stops (None for a bare upload or a device command)."""
 
 
 class Delivery(Base):

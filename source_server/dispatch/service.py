@@ -128,6 +128,7 @@ def create_command(
     exp: datetime | None = None,
     media_sha256: str | None = None,
     now: datetime | None = None,
+    bulletin_id: int | None = None,
 ) -> Command:
     """Sign a command, resolve its devices now, write deliveries and outbox rows and an audit entry (no commit)."""
     now = now or utcnow()
@@ -161,6 +162,7 @@ def create_command(
         expires_at=exp,
         created_by=actor,
         created_at=now,
+        bulletin_id=bulletin_id,
     )
     db.add(command)
     db.flush()

@@ -102,6 +102,7 @@ class _Sync:
             actor=ACTOR,
             exp=exp,
             now=self.now,
+            bulletin_id=bulletin.id,
         )
         return command.id
 
@@ -134,6 +135,7 @@ class _Sync:
             exp=t.end + self.grace,
             media_sha256=media.sha256,
             now=self.now,
+            bulletin_id=bulletin.id,
         )
         item.command_id, item.state = command.id, SENT
         item.sent_start, item.sent_duration_ms, item.sent_media_sha256 = t.start, media.duration_ms, media.sha256

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from source_server.web import alarms, areas, bulletins, dashboard, devices, pages, people
+from source_server.web import alarms, areas, bulletins, dashboard, devices, emergency, pages, people, programme
 
 web_router = APIRouter(include_in_schema=False)
-for _module in (pages, dashboard, devices, alarms, areas, people, bulletins):
+for _module in (pages, dashboard, devices, alarms, areas, people, bulletins, emergency, programme):
     web_router.include_router(_module.router)

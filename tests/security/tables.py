@@ -20,7 +20,7 @@ from typing import Any
 from source_server.accounts.service import ADMIN_ROLES, BROADCAST_ROLES, OPERATE_ROLES, Role
 from source_server.bulletins.workflow import COMMUNE_APPROVERS, EMERGENCY_SENDERS, WRITE_ROLES
 from source_server.scheduling.access import PROGRAMME_ROLES
-from tests.security import programme
+from tests.security import programme, programme_pages
 from tests.security.world import PASSWORD, THIRD_COMMUNE, Side, World
 
 PUBLIC: dict[tuple[str, str], str] = {
@@ -129,6 +129,10 @@ def _alarm(world: World, key: str) -> dict[str, str]:
 
 def _draft(world: World, key: str) -> dict[str, str]:
     return {"bulletin_id": str(world.new_bulletin(key))}
+
+
+def _on_air(world: World, key: str) -> dict[str, str]:
+    return {"bulletin_id": str(world.new_bulletin(key, on_air=True))}
 
 
 def _submitted(world: World, key: str) -> dict[str, str]:
@@ -268,6 +272,15 @@ WRITES: dict[tuple[str, str], Write] = {
     ("POST", "/api/v1/bulletins/{bulletin_id}/send-direct"): Write(
         EMERGENCY_SENDERS, lambda s, w: {"json": {"reason": "Lũ quét."}}, ready=_draft
     ),
+    ("POST", "/api/v1/bulletins/{bulletin_id}/stop"): Write(EMERGENCY_SENDERS, ready=_on_air),
+    ("POST", "/ui/emergency"): Write(
+        EMERGENCY_SENDERS,
+        lambda s, w: {
+            "data": {"area": s.commune, "title": "Khẩn cấp", "text": "Nội dung khẩn cấp.", "confirmed": "yes"}
+        },
+        why="the area is in the form: one outside your areas is refused (403), nothing written",
+    ),
+    ("POST", "/ui/emergency/{bulletin_id:int}/stop"): Write(EMERGENCY_SENDERS, ready=_on_air),
     ("POST", "/api/v1/bulletins/{bulletin_id}/cancel"): Write(
         WRITE_ROLES, lambda s, w: {"json": {"reason": "Không cần nữa."}}, ready=_draft
     ),
@@ -335,6 +348,7 @@ READS: dict[tuple[str, str], Write] = {
     ("GET", "/api/v1/users"): Write(ADMIN_ROLES),
     ("GET", "/ui/users"): Write(ADMIN_ROLES),
     ("GET", "/ui/bulletins/new"): Write(WRITE_ROLES),
+    ("GET", "/ui/emergency"): Write(EMERGENCY_SENDERS),
     ("GET", "/ui/bulletins/{bulletin_id:int}/edit"): Write(WRITE_ROLES),
     ("GET", "/ui/users/{username}"): Write(ADMIN_ROLES),
     ("GET", "/api/v1/audit"): Write(ADMIN_ROLES),
@@ -348,4 +362,21 @@ READS: dict[tuple[str, str], Write] = {
         spans_communes=True,
         why="the merger's preview: operators only; refused before looking at the codes for anyone else",
     ),
+}
+
+# The programme pages (issue 4): the same rules as the programme API; the placement form checks and saves, so
+# it is for those who may place (a reader checks through the API).
+PAGES = "/ui/programme/{area_code}"
+WRITES |= {
+    ("POST", f"{PAGES}/slots/new"): Write(PROGRAMME_ROLES, programme_pages.new_slot),
+    ("POST", f"{PAGES}/slots/{{slot_id}}/edit"): Write(PROGRAMME_ROLES, programme_pages.slot_change),
+    ("POST", f"{PAGES}/slots/{{slot_id}}/delete"): Write(PROGRAMME_ROLES, ready=programme.fresh_slot),
+    ("POST", f"{PAGES}/place"): Write(PROGRAMME_ROLES, programme_pages.placement),
+    ("POST", f"{PAGES}/items/{{item_id}}/move"): Write(PROGRAMME_ROLES, programme_pages.move_up),
+    ("POST", f"{PAGES}/items/{{item_id}}/remove"): Write(PROGRAMME_ROLES, ready=programme.fresh_item),
+}
+READS |= {
+    ("GET", f"{PAGES}/slots/new"): Write(PROGRAMME_ROLES),
+    ("GET", f"{PAGES}/slots/{{slot_id}}/edit"): Write(PROGRAMME_ROLES),
+    ("GET", f"{PAGES}/place"): Write(PROGRAMME_ROLES),
 }

@@ -23,6 +23,7 @@ from source_server.accounts.service import Principal, Role, hash_token
 from source_server.accounts.sessions import AuthSettings, create_session
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.service import BulletinInput
+from source_server.bulletins.workflow import Action
 from source_server.db import utcnow
 from source_server.fleet.models import Alarm
 
@@ -100,10 +101,11 @@ class World:
         """The actors granted on ``level`` ('P', 'A' or 'B'), one per role (plus the narrowed token on A)."""
         return [a for a in self.actors.values() if a.level == level]
 
-    def new_bulletin(self, key: str, *, submitted: bool = False) -> int:
-        """A fresh emergency bulletin of commune ``key`` by a writer who is none of the actors (draft or submitted)."""
+    def new_bulletin(self, key: str, *, submitted: bool = False, on_air: bool = False) -> int:
+        """A fresh emergency bulletin of commune ``key`` by a writer who is none of the actors (draft, submitted,
+        or on air)."""
         with self.sessions.begin() as db:
-            return new_bulletin(db, self.sides[key].commune, submitted=submitted)
+            return new_bulletin(db, self.sides[key].commune, submitted=submitted, on_air=on_air)
 
     def new_alarm(self, key: str) -> int:
         """A fresh open alarm on commune ``key``'s first device."""
@@ -124,7 +126,7 @@ class World:
         return {"Cookie": f"nguon_session={sid}"}
 
 
-def new_bulletin(db: Session, commune: str, *, submitted: bool = False) -> int:
+def new_bulletin(db: Session, commune: str, *, submitted: bool = False, on_air: bool = False) -> int:
     """An emergency bulletin with text, owned by ``commune``, written by 'seed' (so any actor may approve it)."""
     writer = Principal(username="seed", grants=frozenset({(Role.COMMUNE_EDITOR, commune)}))
     key = next(k for k, c in COMMUNES.items() if c == commune)
@@ -140,4 +142,7 @@ def new_bulletin(db: Session, commune: str, *, submitted: bool = False) -> int:
     bulletin = bulletins.create(db, principal=writer, data=data)
     if submitted:
         bulletins.submit(db, principal=writer, bulletin_id=bulletin.id)
+    if on_air:
+        bulletins.mark(db, bulletin=bulletin, action=Action.SEND_DIRECT, actor="seed")
+        bulletins.mark(db, bulletin=bulletin, action=Action.GO_ON_AIR, actor="seed")
     return bulletin.id

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
+from protocols import SigningKey
 from source_server.accounts.service import Role, create_user
 from source_server.accounts.sessions import AuthSettings
 from source_server.api import api_router
@@ -18,21 +19,26 @@ from source_server.app import STATIC_DIR
 from source_server.audio.tts_setup import build_chain
 from source_server.config import Settings
 from source_server.dispatch.media import MediaStore
+from source_server.dispatch.tasks import Dispatcher
 from source_server.web.routes import web_router
+from tests.dispatch.helpers import RecordingPublisher
 
 PASSWORD = "mật-khẩu-đủ-dài-2026"
 IP = "198.51.100.23"
 
 
 def make_app(db: sessionmaker[Session], tmp_path: Path, **auth: object) -> FastAPI:
-    """API + pages + static; ``app.state.runtime`` holds the database, settings, a media store and the TTS chain."""
+    """API + pages + static over the test database: a media store, the TTS chain, a signing key and a dispatcher whose
+    publishes are recorded (no broker)."""
     app = FastAPI()
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     settings = Settings(data_dir=tmp_path, mqtt_username="nguon-server", mqtt_password="server-secret")
+    media, signer = MediaStore(tmp_path / "media"), SigningKey.generate("k-test")
+    dispatcher = Dispatcher(sessions=db, settings=settings, mqtt=RecordingPublisher(), signer=signer, media=media)
     app.state.runtime = SimpleNamespace(
-        sessions=db, settings=settings, media=MediaStore(tmp_path / "media"), tts=build_chain()
+        sessions=db, settings=settings, media=media, tts=build_chain(), signer=signer, dispatcher=dispatcher
     )
     app.state.auth_settings = AuthSettings(**{"login_failure_delay_s": 0.01, **auth})  # type: ignore[arg-type]
     return app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from source_server.web.strings import alarms, areas, bulletins, core, dashboard, devices, people
+from source_server.web.strings import alarms, areas, bulletins, core, dashboard, devices, emergency, people, programme
 
-MODULES = (core, dashboard, devices, alarms, areas, people, bulletins)
+MODULES = (core, dashboard, devices, alarms, areas, people, bulletins, emergency, programme)
 
 
 def merged() -> dict[str, dict[str, str]]:
