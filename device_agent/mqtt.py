@@ -3,8 +3,11 @@
 Enough for a device: CONNECT (credentials, clean session, keepalive, Will), SUBSCRIBE at QoS 0/1, PUBLISH at
 QoS 0/1 both ways, PINGREQ on keepalive, loss detection. ``freeze()`` and ``abort()`` simulate a device dying.
 Ten thousand of these share one event loop (paho needs a thread and ~3 descriptors per client), so the
-per-message path is kept lean: packets written while one chunk of input is handled leave in one write (a
-PUBACK and the ack it triggers share a segment), and ``publish_nowait`` sends a QoS 1 publish without a task.
+per-message path is kept lean: packets written while one chunk of input is handled leave in one write (the
+ack a command triggers and the command's PUBACK share a segment), and ``publish_nowait`` sends a QoS 1 publish
+without a task. A QoS 1 message is acknowledged after its handler ran (as paho does), so the broker sees a
+device's answer before the transport-level PUBACK; Mosquitto 2.0 reads one packet per socket per turn of its loop,
+so after a fan-out to thousands this puts every device's ack in the broker's first pass over them.
 """
 
 from __future__ import annotations
@@ -363,14 +366,17 @@ class MqttClient:
             (tlen,) = struct.unpack_from("!H", body)
             topic = body[2 : 2 + tlen].decode()
             pos = 2 + tlen
+            if qos not in (0, 1):
+                raise ValueError("QoS 2 delivery from the broker (we subscribe at QoS 0/1 only)")
             if qos == 1:
                 (pid,) = struct.unpack_from("!H", body, pos)
                 pos += 2
-                self._send(_packet(PUBACK, 0, struct.pack("!H", pid)))
-            elif qos != 0:
-                raise ValueError("QoS 2 delivery from the broker (we subscribe at QoS 0/1 only)")
-            if self.on_message is not None:
-                self.on_message(topic, body[pos:], retain)
+            try:
+                if self.on_message is not None:
+                    self.on_message(topic, body[pos:], retain)
+            finally:
+                if qos == 1:  # acknowledged once handled, as paho does: what it sent in reply goes first
+                    self._send(_packet(PUBACK, 0, struct.pack("!H", pid)))
         elif kind == CONNACK:
             if self._connack is not None and not self._connack.done():
                 self._connack.set_result(body)

@@ -49,7 +49,7 @@ def puback(pid: int) -> bytes:
     return _packet(PUBACK, 0, struct.pack("!H", pid))
 
 
-async def test_a_puback_and_the_ack_it_triggers_leave_in_one_write() -> None:
+async def test_the_ack_a_command_triggers_and_its_puback_leave_in_one_write_ack_first() -> None:
     sent: list[asyncio.Future[bytes]] = []
 
     def on_message(topic: str, payload: bytes, retain: bool) -> None:
@@ -60,19 +60,26 @@ async def test_a_puback_and_the_ack_it_triggers_leave_in_one_write() -> None:
 
     assert len(transport.writes) == 1, "PUBACK and ack must share one write (one syscall per device)"
     ours = publish_packet("nguon/v1/dev/dev-1/ack", b'{"status":"received"}', pid=1)
-    assert transport.writes[0] == puback(7) + ours  # same packets, same order as before: PUBACK first
+    # acknowledged after handling (as paho does): the broker reads the device's answer in its first pass
+    assert transport.writes[0] == ours + puback(7)
     assert not sent[0].done()
     client._feed(puback(1))
     assert sent[0].done() and sent[0].result() == struct.pack("!H", 1)
     assert not client._pending and not client._deadlines
 
 
-async def test_without_the_handler_publishing_each_packet_still_leaves_at_once() -> None:
-    client, transport = linked_client(on_message=lambda *_: None)
-    client._feed(publish_packet("t", b"x", pid=3) + publish_packet("t", b"y", pid=4))
-    assert transport.writes == [puback(3) + puback(4)]  # one chunk read, one write
+async def test_a_failing_handler_still_acknowledges_and_one_read_gives_one_write() -> None:
+    def on_message(topic: str, payload: bytes, retain: bool) -> None:
+        if payload == b"x":
+            raise RuntimeError("handler bug")
+
+    client, transport = linked_client(on_message=on_message)
+    with pytest.raises(RuntimeError):
+        client._feed(publish_packet("t", b"x", pid=3))
+    client._feed(publish_packet("t", b"y", pid=4) + publish_packet("t", b"z", pid=5))
+    assert transport.writes == [puback(3), puback(4) + puback(5)]  # one chunk read, one write
     await client.publish("t", b"z", qos=0)
-    assert len(transport.writes) == 2  # outside a read, a publish is written at once
+    assert len(transport.writes) == 3  # outside a read, a publish is written at once
 
 
 async def test_publish_nowait_fails_when_the_link_is_lost_and_refuses_when_down() -> None:
