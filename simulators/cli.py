@@ -16,7 +16,7 @@ import typer
 
 from device_agent.cli import load_keyring, read_server_keys
 from device_agent.mqtt import parse_broker_url
-from simulators.fleet import Fleet, FleetOptions, event_loop_runner, raise_fd_limit
+from simulators.fleet import Fleet, FleetOptions, event_loop_runner, raise_fd_limit, tune_gc_for_simulation
 from simulators.layout import generate_layout, read_passwords
 
 app = typer.Typer(help="Simulate a fleet of loudspeaker clusters in one process.", add_completion=False)
@@ -116,6 +116,7 @@ def simulate(
     limit = raise_fd_limit()
     if count + 100 > limit:
         raise typer.BadParameter(f"{count} devices need about {count + 100} open files; the limit here is {limit}")
+    tune_gc_for_simulation()
     report = event_loop_runner()(
         run_fleet(Fleet(devices, options), duration_s=duration, connect_timeout_s=connect_timeout)
     )
