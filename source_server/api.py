@@ -10,6 +10,7 @@ from source_server.bulletins.api import router as bulletins_router
 from source_server.dispatch.api import router as dispatch_router
 from source_server.fleet.api import router as fleet_router
 from source_server.fleet.presence_api import router as presence_router
+from source_server.reports.api import router as reports_router
 from source_server.scheduling.api import router as scheduling_router
 
 api_router = APIRouter(prefix="/api/v1")
@@ -20,3 +21,4 @@ api_router.include_router(bulletins_router, tags=["bulletins"])
 api_router.include_router(accounts_router, tags=["accounts"])
 api_router.include_router(people_router, tags=["accounts"])
 api_router.include_router(scheduling_router, tags=["scheduling"])
+api_router.include_router(reports_router, tags=["reports"])

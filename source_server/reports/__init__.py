@@ -1,0 +1,1 @@
+"""Reports: the statistics the province produces (connected devices, bulletins, air time, emergencies)."""
