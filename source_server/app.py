@@ -1,4 +1,4 @@
-"""The FastAPI application: API, media, metrics, health and the status page, around one Runtime."""
+"""The FastAPI application: API, operator UI, media, metrics and health, around one Runtime."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Response
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -17,7 +18,6 @@ from source_server.dispatch.api import media_router
 from source_server.metrics import REGISTRY
 from source_server.runtime import Runtime
 from source_server.web.routes import web_router
-from source_server.web.status import router as status_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -43,7 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(api_router)
-    app.include_router(status_router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The operator UI (its dashboard asks for a log-in; every page is scoped to the user's areas)."""
+        return RedirectResponse("/ui/", status_code=307)
+
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(media_router, tags=["media"])

@@ -169,7 +169,6 @@ async def run_demo(
             f"""
 Nguồn demo is running ({time.monotonic() - t0:.1f} s to start; data in {data_dir})
   operator UI     {url}/ui/   (log in as admin, password {password})
-  status page     {url}/
   API (OpenAPI)   {url}/docs
   metrics         {url}/metrics
   MQTT broker     {srv.runtime.broker.url} (embedded)

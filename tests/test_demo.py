@@ -1,4 +1,4 @@
-"""`nguon demo` (the README's first command) starts everything and serves a status page with live counts."""
+"""`nguon demo` (the README's first command) starts everything: the API with live counts and the operator UI."""
 
 from __future__ import annotations
 
@@ -34,10 +34,10 @@ def test_demo_starts_a_province_and_shows_its_communes(tmp_path: Path) -> None:
             assert line or proc.poll() is None, out
             out += line
             assert time.monotonic() < deadline, out
-        url = re.search(r"status page\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+        url = re.search(r"OpenAPI\)\s+(\S+)docs", out).group(1)  # type: ignore[union-attr]
         token = re.search(r"admin token\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-        page = httpx.get(url, timeout=10).text
-        assert "Phường Pleiku" in page and "Đã kết nối" in page
+        home = httpx.get(url, timeout=10)
+        assert home.status_code == 307 and home.headers["location"] == "/ui/"  # the UI, behind a log-in
         headers = {"Authorization": f"Bearer {token}"}
         online_by = time.monotonic() + 10
         while True:

@@ -28,7 +28,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "Swagger UI page (static HTML that loads /openapi.json)",
     ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 helper page (static HTML)",
     ("GET", "/redoc"): "ReDoc page (static HTML that loads /openapi.json)",
-    ("GET", "/"): "the public status page: online counts per commune, no device ids or people",
+    ("GET", "/"): "redirects to the operator UI, which asks for a log-in",
     ("GET", "/login"): "the log-in form must be reachable before logging in",
     ("POST", "/login"): "log-in itself (guarded by its own form token, lockout and audit)",
     ("GET", "/media/{sha256}.mp3"): "devices download media without a user; the name is the hash of the bytes",
