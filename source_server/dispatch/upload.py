@@ -118,4 +118,5 @@ async def read_form(request: Request, *, max_file_bytes: int) -> Form:
     except Exception as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Malformed multipart body: {exc}") from None
     form.file_data = b"".join(file_chunks)
+    await request.close()  # a form parsed before (to find a CSRF token) holds its uploads in temporary files
     return form

@@ -75,3 +75,23 @@ async def test_an_uploaded_file_becomes_the_audio_and_bad_files_change_nothing(a
     assert (await api("editor-a", "POST", f"/{bid}/submit")).json()["state"] == "submitted"
     other = await api("approver-b", "POST", f"/{bid}/audio", files=files)
     assert other.status_code == 404
+
+
+async def test_a_browser_form_upload_with_the_csrf_field_reaches_the_streaming_reader(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from source_server.accounts.service import Role
+    from tests.web.auth_support import add_user, browser, csrf_of, login, make_app
+
+    seed(db)
+    add_user(db, "writer", (Role.COMMUNE_EDITOR, "23563"))
+    async with browser(make_app(db, tmp_path)) as c:
+        await login(c, "writer")
+        csrf = csrf_of((await c.get("/ui/")).text)
+        made = await c.post("/api/v1/bulletins", json=draft(text=""), headers={"X-CSRF-Token": csrf})
+        bid = made.json()["id"]
+        files = {"file": ("ghi-am.wav", tone(tmp_path / "t.wav"), "audio/wav")}
+        r = await c.post(f"/api/v1/bulletins/{bid}/audio", data={"csrf_token": csrf}, files=files)
+        assert r.status_code == 200, r.text  # the token in the form, the file streamed: both read
+        forged = await c.post(f"/api/v1/bulletins/{bid}/audio", data={"csrf_token": "x" * 40}, files=files)
+        assert forged.status_code == 403
