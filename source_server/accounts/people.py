@@ -24,12 +24,15 @@ USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
 
 class PeopleError(ValueError):
-    """A refused change to a user; ``field`` names what is wrong, nothing was changed."""
+    """A refused change to a user; ``field`` names what is wrong, ``code`` and ``params`` let a page say it in its
+    language (``message`` is the English sentence); nothing was changed."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "", **params: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
+        self.params = params
 
 
 class NotYourUser(LookupError):
@@ -79,19 +82,19 @@ def _check_grants(db: Session, reach: Reach, grants: Iterable[tuple[str, str]]) 
         try:
             r = Role(role)
         except ValueError:
-            raise PeopleError("grants", f"unknown role {role!r}") from None
+            raise PeopleError("grants", f"unknown role {role!r}", "unknown_role", role=role) from None
         area = fleet.get_area(db, area_code)
         if area is None or area.level not in ("province", "commune"):
-            raise PeopleError("grants", f"{area_code} is not a province or commune")
+            raise PeopleError("grants", f"{area_code} is not a province or commune", "not_area", area=area_code)
         if r in (Role.PROVINCE_ADMIN, Role.PROVINCE_OPERATOR) and area.level != "province":
-            raise PeopleError("grants", f"{r.value} is granted on the province")
+            raise PeopleError("grants", f"{r.value} is granted on the province", "province_role", role=r.value)
         if r in (Role.COMMUNE_EDITOR, Role.COMMUNE_APPROVER) and area.level != "commune":
-            raise PeopleError("grants", f"{r.value} is granted on a commune")
+            raise PeopleError("grants", f"{r.value} is granted on a commune", "commune_role", role=r.value)
         if not reach.covers(area_code, db):
-            raise PeopleError("grants", f"{area_code} is outside the areas you administer")
+            raise PeopleError("grants", f"{area_code} is outside the areas you administer", "outside", area=area_code)
         out.append((r, area_code))
     if not out:
-        raise PeopleError("grants", "give the user at least one role")
+        raise PeopleError("grants", "give the user at least one role", "no_role")
     return list(dict.fromkeys(out))
 
 
@@ -112,16 +115,16 @@ def add_user(
     """Create a user with roles inside the reach and a random password; returns (user, password shown once)."""
     reach = reach_of(principal)
     if not reach.codes:
-        raise PeopleError("user", "only an administrator creates users")
+        raise PeopleError("user", "only an administrator creates users", "not_admin")
     username = username.strip().lower()
     if not re.fullmatch(USERNAME_PATTERN, username):
-        raise PeopleError("username", "2–64 characters: lower-case letters, digits, '.', '_' or '-'")
+        raise PeopleError("username", "2–64 characters: lower-case letters, digits, '.', '_' or '-'", "username_format")
     checked = _check_grants(db, reach, grants)
     password = new_password()
     try:
         user = create_user(db, username=username, full_name=full_name.strip()[:200], grants=checked, password=password)
     except ValueError as exc:
-        raise PeopleError("username", str(exc)) from None
+        raise PeopleError("username", str(exc), "username_taken", username=username) from None
     audit(db, actor=principal.username, action="user.created", object_type="user", object_id=username,
           area_code=checked[0][1], source_ip=source_ip, summary=full_name[:200],
           detail={"grants": [[r.value, a] for r, a in checked]})  # fmt: skip
@@ -144,7 +147,7 @@ def update_user(
     if grants is not None:
         checked = _check_grants(db, reach_of(principal), grants)
         if user.username == principal.username and not any(r in ADMIN_ROLES for r, _ in checked):
-            raise PeopleError("grants", "you cannot remove your own administrator role")
+            raise PeopleError("grants", "you cannot remove your own administrator role", "own_admin")
         user.grants = [RoleGrant(role=r.value, area_code=a) for r, a in checked]
         detail["grants"] = [[r.value, a] for r, a in checked]
     if full_name is not None:
@@ -152,7 +155,7 @@ def update_user(
         detail["full_name"] = user.full_name
     if active is not None and active != user.active:
         if user.username == principal.username and not active:
-            raise PeopleError("active", "you cannot deactivate yourself")
+            raise PeopleError("active", "you cannot deactivate yourself", "self_deactivate")
         user.active = active
         detail["active"] = active
         if not active:
@@ -180,13 +183,13 @@ def change_own_password(
     """Change one's own password after checking the current one; other sessions end (``keep_session`` stays)."""
     user = db.scalar(select(User).where(User.username == username))
     if user is None or not verify_password(user.password_hash, current):
-        raise PeopleError("current", "the current password is wrong")
+        raise PeopleError("current", "the current password is wrong", "wrong_current")
     if new == current:
-        raise PeopleError("new", "the new password must differ from the current one")
+        raise PeopleError("new", "the new password must differ from the current one", "same_password")
     try:
         check_policy(new, username=username)
     except WeakPassword as exc:
-        raise PeopleError("new", str(exc)) from None
+        raise PeopleError("new", str(exc), "weak_password") from None
     user.password_hash = hash_password(new)
     others = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session:
@@ -214,10 +217,10 @@ def create_own_token(
     if user is None:
         raise PeopleError("user", "unknown user")
     if principal.read_only:
-        raise PeopleError("read_only", "a read-only token cannot create tokens")
+        raise PeopleError("read_only", "a read-only token cannot create tokens", "read_only_token")
     granted = {a for _, a in principal.grants}
     if areas is not None and not set(areas) <= granted:
-        raise PeopleError("areas", f"areas must be some of yours: {', '.join(sorted(granted))}")
+        raise PeopleError("areas", f"areas must be some of yours: {', '.join(sorted(granted))}", "token_areas")
     if areas is None and granted != {g.area_code for g in user.grants}:
         areas = sorted(granted)
     try:

@@ -77,8 +77,10 @@ async def submitted_csrf_token(request: Request) -> str | None:
     if header:
         return header
     if request.headers.get("content-type", "").startswith(_FORM_TYPES):
-        # Keep the raw body: a route that streams its upload itself (``dispatch.upload.read_form``) reads it again.
-        await request.body()
+        # Keep the raw body, unless the route already parsed the form: a route that streams its upload itself
+        # (``dispatch.upload.read_form``) reads it again.
+        if getattr(request, "_form", None) is None:
+            await request.body()
         value = (await request.form()).get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None

@@ -19,6 +19,13 @@ router = APIRouter(include_in_schema=False)
 ROLES = [r.value for r in Role]
 
 
+def said(exc: people.PeopleError, lang: str) -> str:
+    """The refusal in the page's language (the English sentence when no translation exists)."""
+    key = f"people.err.{exc.code}"
+    text = t(key, lang)
+    return exc.message if text == key else text.format(**exc.params)
+
+
 def _areas_for_grants(request: Request, user: WebContext) -> list[dict[str, str]]:
     """Province and communes the administrator may grant roles in, with names."""
     reach = people.reach_of(user.principal)
@@ -77,7 +84,7 @@ def change_password(
                 source_ip=client_ip(request),
             )  # fmt: skip
     except people.PeopleError as exc:
-        return _account(request, user, pw_error=exc.message, status_code=422)
+        return _account(request, user, pw_error=said(exc, user.lang), status_code=422)
     return RedirectResponse("/ui/account?done=password", status_code=303)
 
 
@@ -97,7 +104,7 @@ def create_token(
                 source_ip=client_ip(request),
             )  # fmt: skip
     except people.PeopleError as exc:
-        return _account(request, user, token_error=exc.message, status_code=422)
+        return _account(request, user, token_error=said(exc, user.lang), status_code=422)
     return _account(request, user, new_token=secret, status_code=201)
 
 
@@ -163,7 +170,7 @@ def add_user(
             )  # fmt: skip
             name = created.username
     except people.PeopleError as exc:
-        return _users(request, user, form=form, error=exc.message, error_field=exc.field, status_code=422)
+        return _users(request, user, form=form, error=said(exc, user.lang), error_field=exc.field, status_code=422)
     return render(request, "user_created.html", {"username": name, "password": password}, user=user, status_code=201)
 
 
@@ -210,7 +217,7 @@ async def update_user(request: Request, user: WebUser, username: str) -> Respons
     except people.NotYourUser:
         return render(request, "forbidden.html", user=user, status_code=404)
     except people.PeopleError as exc:
-        return _user_page(request, user, username, error=exc.message, status_code=422)
+        return _user_page(request, user, username, error=said(exc, user.lang), status_code=422)
     return RedirectResponse(f"/ui/users/{username}?done=1", status_code=303)
 
 

@@ -81,4 +81,56 @@ MESSAGES: dict[str, dict[str, str]] = {
     "account.token.in_use": {"vi": "Đang dùng", "en": "In use"},
     "account.never": {"vi": "Chưa dùng", "en": "Never"},
     "error.field": {"vi": "Lỗi", "en": "Error"},
+    "people.err.unknown_role": {"vi": "Vai trò không hợp lệ: {role}.", "en": "Unknown role {role}."},
+    "people.err.not_area": {
+        "vi": "{area} không phải là tỉnh hay xã, phường.",
+        "en": "{area} is not a province or commune.",
+    },
+    "people.err.province_role": {
+        "vi": "Vai trò này chỉ cấp ở cấp tỉnh.",
+        "en": "This role is granted on the province.",
+    },
+    "people.err.commune_role": {
+        "vi": "Vai trò này chỉ cấp ở cấp xã, phường.",
+        "en": "This role is granted on a commune.",
+    },
+    "people.err.outside": {
+        "vi": "Địa bàn {area} nằm ngoài phạm vi bạn quản trị.",
+        "en": "{area} is outside the areas you administer.",
+    },
+    "people.err.no_role": {"vi": "Hãy chọn ít nhất một vai trò.", "en": "Give the user at least one role."},
+    "people.err.not_admin": {
+        "vi": "Chỉ quản trị viên mới tạo được người dùng.",
+        "en": "Only an administrator creates users.",
+    },
+    "people.err.username_format": {
+        "vi": "Tên đăng nhập gồm 2–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
+        "en": "2–64 characters: lower-case letters, digits, '.', '_' or '-'.",
+    },
+    "people.err.username_taken": {
+        "vi": "Tên đăng nhập {username} đã có người dùng.",
+        "en": "The username {username} is taken.",
+    },
+    "people.err.own_admin": {
+        "vi": "Bạn không thể tự bỏ vai trò quản trị của mình.",
+        "en": "You cannot remove your own administrator role.",
+    },
+    "people.err.self_deactivate": {
+        "vi": "Bạn không thể tự khóa tài khoản của mình.",
+        "en": "You cannot deactivate yourself.",
+    },
+    "people.err.wrong_current": {"vi": "Mật khẩu hiện tại không đúng.", "en": "The current password is wrong."},
+    "people.err.same_password": {
+        "vi": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+        "en": "The new password must differ from the current one.",
+    },
+    "people.err.weak_password": {
+        "vi": "Mật khẩu mới cần ít nhất 10 ký tự và không trùng tên đăng nhập.",
+        "en": "The new password needs at least 10 characters and must not be the username.",
+    },
+    "people.err.read_only_token": {
+        "vi": "Mã chỉ đọc không tạo được mã mới.",
+        "en": "A read-only token cannot create tokens.",
+    },
+    "people.err.token_areas": {"vi": "Chỉ chọn trong các địa bàn của bạn.", "en": "Choose among your own areas."},
 }
