@@ -191,29 +191,7 @@ def merge_communes(db: SessionDep, user: CurrentUser, body: MergeRequest, reques
     except RegistryError as exc:
         return _invalid(exc)
     if plan.applied:
-        ip = client_ip(request)
-        audit(
-            db,
-            actor=user.username,
-            action="area.merged",
-            object_type="area",
-            object_id=body.from_code,
-            area_code=body.to_code,
-            source_ip=ip,
-            summary=f"{body.from_code} → {body.to_code}: {body.reason}",
-            detail={"devices": plan.device_ids, "villages": plan.village_codes},
-        )
-        for device_id in plan.device_ids:
-            audit(
-                db,
-                actor=user.username,
-                action="device.reparented",
-                object_type="device",
-                object_id=device_id,
-                area_code=body.to_code,
-                source_ip=ip,
-                detail={"from": body.from_code, "to": body.to_code},
-            )
+        service.audit_merger(db, plan, actor=user.username, reason=body.reason, source_ip=client_ip(request))
     return MergeResult(**vars(plan), device_count=plan.device_count)
 
 

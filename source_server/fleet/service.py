@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from protocols.topics import ID_PATTERN
+from source_server.accounts.service import audit
 from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceGroup, Presence
 
 LEVELS = ("province", "commune", "village")
@@ -246,6 +247,16 @@ def merge_commune(
     db.flush()
     plan.applied = True
     return plan
+
+
+def audit_merger(db: Session, plan: MergePlan, *, actor: str, reason: str, source_ip: str | None) -> None:
+    """Record an applied merger in the audit log: the merger, and each device it re-parented."""
+    audit(db, actor=actor, action="area.merged", object_type="area", object_id=plan.from_code,
+          area_code=plan.to_code, source_ip=source_ip, summary=f"{plan.from_code} → {plan.to_code}: {reason}",
+          detail={"devices": plan.device_ids, "villages": plan.village_codes})  # fmt: skip
+    for device_id in plan.device_ids:
+        audit(db, actor=actor, action="device.reparented", object_type="device", object_id=device_id,
+              area_code=plan.to_code, source_ip=source_ip, detail={"from": plan.from_code, "to": plan.to_code})  # fmt: skip
 
 
 # ---------------------------------------------------------------- devices

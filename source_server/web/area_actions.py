@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from source_server.accounts.service import OPERATE_ROLES, READ_ROLES, audit
+from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.fleet import service
 from source_server.fleet.models import Area
 from source_server.fleet.service import MergePlan, RegistryError
@@ -58,26 +58,5 @@ def apply_merge(
         plan = service.merge_commune(db, from_code=src.code, to_code=dst.code, apply=True, reason=reason)
     except RegistryError as exc:
         raise MergeRefused(merge_message(exc.field, exc.message, to_code=dst.code, lang=user.lang), 422) from None
-    audit(
-        db,
-        actor=user.username,
-        action="area.merged",
-        object_type="area",
-        object_id=src.code,
-        area_code=dst.code,
-        source_ip=source_ip,
-        summary=f"{src.code} → {dst.code}: {reason}",
-        detail={"devices": plan.device_ids, "villages": plan.village_codes},
-    )
-    for device_id in plan.device_ids:
-        audit(
-            db,
-            actor=user.username,
-            action="device.reparented",
-            object_type="device",
-            object_id=device_id,
-            area_code=dst.code,
-            source_ip=source_ip,
-            detail={"from": src.code, "to": dst.code},
-        )
+    service.audit_merger(db, plan, actor=user.username, reason=reason, source_ip=source_ip)
     return plan
