@@ -163,18 +163,7 @@ async def import_areas(db: SessionDep, user: CurrentUser, request: Request, file
         result = csvio.import_areas(db, data, authorize=authorize)
     except CsvImportError as exc:
         return _csv_invalid(exc)
-    for code in sorted(result.provinces):
-        audit(
-            db,
-            actor=user.username,
-            action="area.imported",
-            object_type="area",
-            object_id=code,
-            area_code=code,
-            source_ip=client_ip(request),
-            summary=f"{len(result.created)} created, {len(result.renamed)} renamed",
-            detail={"created": result.created, "renamed": result.renamed, "file": file.filename},
-        )
+    service.audit_area_import(db, result, actor=user.username, filename=file.filename, source_ip=client_ip(request))
     return AreaImportResult(created=result.created, renamed=result.renamed)
 
 

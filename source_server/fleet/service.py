@@ -249,6 +249,14 @@ def merge_commune(
     return plan
 
 
+def audit_area_import(db: Session, result: Any, *, actor: str, filename: str | None, source_ip: str | None) -> None:
+    """Record an applied area CSV import in the audit log, once per province it touched."""
+    for code in sorted(result.provinces):
+        audit(db, actor=actor, action="area.imported", object_type="area", object_id=code, area_code=code,
+              source_ip=source_ip, summary=f"{len(result.created)} created, {len(result.renamed)} renamed",
+              detail={"created": result.created, "renamed": result.renamed, "file": filename})  # fmt: skip
+
+
 def audit_merger(db: Session, plan: MergePlan, *, actor: str, reason: str, source_ip: str | None) -> None:
     """Record an applied merger in the audit log: the merger, and each device it re-parented."""
     audit(db, actor=actor, action="area.merged", object_type="area", object_id=plan.from_code,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from source_server.accounts.service import OPERATE_ROLES, READ_ROLES, audit
+from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.deps import WebUser
 from source_server.fleet import csvio, service
 from source_server.fleet.models import Area
@@ -147,18 +147,9 @@ async def import_areas(request: Request, user: WebUser, file: Annotated[UploadFi
     try:
         with request.app.state.runtime.sessions.begin() as db:
             result = csvio.import_areas(db, data, authorize=authorize)
-            for code in sorted(result.provinces):
-                audit(
-                    db,
-                    actor=user.username,
-                    action="area.imported",
-                    object_type="area",
-                    object_id=code,
-                    area_code=code,
-                    source_ip=client_ip(request),
-                    summary=f"{len(result.created)} created, {len(result.renamed)} renamed",
-                    detail={"created": result.created, "renamed": result.renamed, "file": file.filename},
-                )
+            service.audit_area_import(
+                db, result, actor=user.username, filename=file.filename, source_ip=client_ip(request)
+            )
     except CsvImportError as exc:
         rows = [
             {"row": e.row, "field": e.field, "message": fmt.csv_message(e.message, lang)}
