@@ -20,6 +20,7 @@ from source_server.bulletins.speech import ensure_speech, submit_with_speech
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
 from source_server.deps import WebUser
 from source_server.fleet import service as fleet
+from source_server.web import bulletin_audio
 from source_server.web import bulletin_view as view
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletin_errors import message_page, page_error
@@ -81,6 +82,11 @@ def _form(
         keep = view.target_text(bulletin.target_type, bulletin.target_codes, view.names(db, user.lang), user.lang)
     context = form_context(
         db, user.principal, values, lang=user.lang, bulletin=bulletin, errors=errors, keep_target=keep
+    )
+    settings = request.app.state.runtime.settings
+    context["audio"] = bulletin_audio.audio_view(bulletin, user.lang) if bulletin is not None else None
+    context["audio_cfg"] = bulletin_audio.client_config(
+        settings, user.lang, bulletin_id=bulletin.id if bulletin is not None else None
     )
     return render(request, "bulletin_form.html", context, user=user, status_code=status_code)
 

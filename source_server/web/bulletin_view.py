@@ -174,13 +174,15 @@ def diff_view(bulletin: Bulletin, *, base: int, head: int, why: str, n: Names, l
         if c.field == "text":
             view.text_ops, view.text_changed = c.text_ops, True
             continue
-        view.fields.append(
-            {
-                "label": t(f"bulletin.name.{c.field}", lang),
-                "before": _value(c.field, c.before, n, lang),
-                "after": _value(c.field, c.after, n, lang),
-            }
-        )
+        row = {
+            "label": t(f"bulletin.name.{c.field}", lang),
+            "before": _value(c.field, c.before, n, lang),
+            "after": _value(c.field, c.after, n, lang),
+        }
+        if c.field == "media_sha256":  # the approver hears both, not two hashes
+            row["before_url"] = f"/media/{c.before}.mp3" if c.before else ""
+            row["after_url"] = f"/media/{c.after}.mp3" if c.after else ""
+        view.fields.append(row)
     return view
 
 

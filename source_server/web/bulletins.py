@@ -24,7 +24,7 @@ from source_server.bulletins.schemas import Reason
 from source_server.bulletins.speech import ensure_speech
 from source_server.bulletins.workflow import Action, State
 from source_server.deps import WebUser
-from source_server.web import bulletin_edit
+from source_server.web import bulletin_audio, bulletin_edit
 from source_server.web import bulletin_view as view
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletin_errors import PageError, message_page, page_error
@@ -37,7 +37,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 100_000
 REASON_MAX = Reason.model_fields["reason"].metadata[0].max_length
 DONE = {name: f"bulletin.done.{name}" for name in ("created", "saved", "unchanged", "submit", "approve", "reject",
-                                                   "cancel", "send_direct")}  # fmt: skip
+                                                   "cancel", "send_direct", "audio")}  # fmt: skip
 ACTIONS: dict[str, tuple[str, Callable[..., Bulletin]]] = {
     "submit": ("submit", service.submit),
     "approve": ("approve", service.approve),
@@ -136,6 +136,7 @@ def bulletin_detail(
     head: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The bulletin's page with an optional message or refusal (also the answer of a refused action)."""
     lang = user.lang
     with request.app.state.runtime.sessions() as db:
         try:
@@ -169,6 +170,10 @@ def bulletin_detail(
             "drafts": drafts or {},
             "reason_max": REASON_MAX,
             "approver": view.is_approver(user.principal),
+            "audio": bulletin_audio.audio_view(b, lang),
+            "can_replace_audio": "edit" in actions,
+            "audio_cfg": bulletin_audio.client_config(request.app.state.runtime.settings, lang, bulletin_id=b.id),
+            "audio_accept": bulletin_audio.ACCEPT,
         }
     return render(request, "bulletin.html", context, user=user, status_code=status_code)
 

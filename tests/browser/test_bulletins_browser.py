@@ -42,7 +42,7 @@ async def _write(page: Page, live: LiveServer) -> None:
     await expect(villages).to_be_hidden()  # the whole commune: no village list to confuse
     await page.locator("#b-text").fill(TEXT)
     await expect(page.locator("#text-count")).to_contain_text(f"{len(TEXT)} / 30.000 ký tự")
-    await expect(page.get_by_role("button", name="▶ Nghe thử")).to_be_disabled()
+    await expect(page.get_by_role("button", name="▶ Nghe thử")).to_be_enabled()
 
 
 async def test_write_submit_approve_then_an_edit_shows_the_diff(live: LiveServer, chromium_browser: Browser) -> None:
@@ -85,7 +85,9 @@ async def test_write_submit_approve_then_an_edit_shows_the_diff(live: LiveServer
     await approver.get_by_role("link", name=TITLE).click()
     diff = approver.locator("#diff")
     await expect(diff).to_contain_text("So với phiên bản 1 đã được duyệt, phiên bản 2")
-    await expect(diff.locator("del")).to_have_text(["[đã xóa: 09/01/2026,]", "[đã xóa: giờ,]"])
-    await expect(diff.locator("ins").first).to_have_text("[đã thêm: 10/01/2026,]")
+    await expect(diff.locator(".diff-text del")).to_have_text(["[đã xóa: 09/01/2026,]", "[đã xóa: giờ,]"])
+    await expect(diff.locator(".diff-text ins").first).to_have_text("[đã thêm: 10/01/2026,]")
+    audio_row = diff.locator(".diff-fields tr", has_text="Âm thanh")  # the speech was made again from the new text
+    await expect(audio_row.locator("audio")).to_have_count(2)
     await expect(approver.get_by_role("button", name=re.compile("phiên bản 2"))).to_be_visible()
     await screenshot(approver, "bulletin-diff")

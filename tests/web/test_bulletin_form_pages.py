@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from source_server.audio.ffmpeg import ffmpeg_exe
 from source_server.bulletins.models import Bulletin
+from source_server.dispatch.media import MediaStore
+from tests.web.auth_support import csrf_of
 from tests.web.bulletin_page_support import (
     A,
     B,
@@ -108,3 +115,77 @@ async def test_province_users_write_for_the_province_and_send_emergencies(
     b = stored(db, bid)
     assert (b.state, b.origin, b.target_type, b.target_codes) == ("approved", "province", "commune", [A, B])
     assert audit_actions(db, bid)[-1] == ("operator", "bulletin.send_direct")
+
+
+def audio_config(html: str) -> dict[str, Any]:
+    """The settings and words the page hands its audio script."""
+    m = re.search(r'<script type="application/json" id="audio-config">(.*?)</script>', html, re.S)
+    assert m, "no audio config"
+    return dict(json.loads(m.group(1)))
+
+
+def wav_tone(path: Path, seconds: float = 1.5) -> bytes:
+    """A 440 Hz tone as WAV (what a writer might upload)."""
+    graph = f"sine=frequency=440:duration={seconds}"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", graph, "-y", str(path)], check=True)
+    return path.read_bytes()
+
+
+async def test_the_form_offers_the_reading_and_the_preview_and_says_what_happens_without_javascript(
+    client: Client,
+) -> None:
+    async with client("editor-a") as c:
+        page = (await c.get("/ui/bulletins/new")).text
+        assert 'data-placeholder="tts-audio"' not in page
+        for tool in ('id="reading-btn"', 'id="preview-btn"', 'name="preview_gender" value="male"'):
+            assert tool in page, tool
+        assert page.count("data-needs-js hidden") == 2  # script-only tools stay hidden without JavaScript
+        assert "khi gửi duyệt, hệ thống tự đọc văn bản thành giọng nói" in page.split("<noscript>")[1]
+        assert "Lưu bản nháp trước, rồi tải tệp lên hoặc ghi âm" in page
+        cfg = audio_config(page)
+        assert cfg["bulletin"] is None and cfg["maxBytes"] == 50 * 1024 * 1024
+        assert cfg["t"]["audio.fallback.unreachable"] == "dịch vụ giọng đọc trực tuyến không kết nối được"
+        assert cfg["t"]["reading.converted"] == "Đã chuyển sang Unicode — dùng văn bản này?"
+        assert cfg["engines"]["espeak"] == "espeak-ng" and cfg["voices"]["vi+m3"] == "vi+m3, giọng nam miền Bắc"
+        known = dict(cfg["known"])
+        assert known["the file is not audio (or its format is not supported)"].startswith("Tệp này không phải âm thanh")
+        assert known["the recording is silent"].startswith("Bản ghi không có tiếng")
+        english = audio_config((await c.get("/ui/bulletins/new?lang=en")).text)
+        assert english["t"]["reading.button"] == "Show how it will be read" and english["voices"]["vi+m3"] == "vi+m3"
+
+
+async def test_the_bulletin_page_plays_its_audio_says_what_made_it_and_lets_only_writers_replace_it(
+    client: Client, db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    async with client("editor-a") as c:
+        bid = bulletin_id_of(await post(c, "/ui/bulletins/new", "/ui/bulletins/new", form()))
+        page = (await c.get(f"/ui/bulletins/{bid}")).text
+        assert "Chưa có âm thanh. Khi gửi duyệt, hệ thống sẽ tự đọc văn bản thành giọng nói." in page
+        assert 'id="audio-own"' in page and 'id="record-toggle"' in page and 'accept="audio/*,.mp3' in page
+        assert audio_config(page)["bulletin"] == bid
+        r = await post(c, f"/ui/bulletins/{bid}/submit", f"/ui/bulletins/{bid}", {})  # no JavaScript: a plain form
+        assert r.status_code == 303
+        b = stored(db, bid)
+        assert b.state == "submitted" and b.tts_engine == "espeak" and b.media_sha256
+        page = (await c.get(f"/ui/bulletins/{bid}")).text
+        assert f'<audio controls preload="metadata" src="/media/{b.media_sha256}.mp3" id="bulletin-audio"' in page
+        assert "Đọc tự động bằng espeak-ng (vi+f3, giọng nữ miền Bắc)" in page
+        assert MediaStore(tmp_path / "media").path_for(b.media_sha256, "mp3") is not None  # what the player loads
+
+        files = {"file": ("thong-bao.wav", wav_tone(tmp_path / "t.wav"), "audio/wav")}
+        up = await c.post(f"/api/v1/bulletins/{bid}/audio", files=files, headers={"X-CSRF-Token": csrf_of(page)})
+        assert up.status_code == 200, up.text  # what the page's script sends (session cookie + CSRF header)
+        page = (await c.get(f"/ui/bulletins/{bid}?done=audio")).text
+        after = stored(db, bid)
+        assert after.version == 2 and after.tts_engine is None and after.media_sha256 != b.media_sha256
+        assert "Đã lưu âm thanh mới cho bản tin." in page and f"/media/{after.media_sha256}.mp3" in page
+        assert "Tệp ghi âm tải lên" in page and "phiên bản 2, do editor-a tải lên lúc" in page
+        edit = (await c.get(f"/ui/bulletins/{bid}/edit")).text
+        assert f"/media/{after.media_sha256}.mp3" in edit and "Loa sẽ phát tệp ghi âm này" in edit
+        assert f'href="/ui/bulletins/{bid}#audio"' in edit
+    async with client("viewer-a") as c:  # reads and listens, may not change the audio
+        page = (await c.get(f"/ui/bulletins/{bid}")).text
+        assert "Tệp ghi âm tải lên" in page and f"/media/{after.media_sha256}.mp3" in page
+        assert 'id="audio-own"' not in page and 'id="record-toggle"' not in page
+    async with client("approver-b") as c:  # another commune: not disclosed
+        assert (await c.get(f"/ui/bulletins/{bid}")).status_code == 404

@@ -41,7 +41,7 @@ async def test_write_submit_approve_through_the_pages(client: Client, db: sessio
         assert new.status_code == 200
         assert "Phường Pleiku" in new.text and 'name="owner_area" id="b-owner" value="23563"' in new.text
         assert "Y tế, phòng chống dịch bệnh" in new.text and "Tổ dân phố 2" in new.text
-        assert 'data-placeholder="tts-audio"' in new.text and "Nghe thử" in new.text
+        assert 'id="speech-tools"' in new.text and "Nghe thử" in new.text
         bid = bulletin_id_of(await post(c, "/ui/bulletins/new", "/ui/bulletins/new", form()))
         draft = await c.get(f"/ui/bulletins/{bid}?done=created")
         assert "Đã lưu bản nháp" in draft.text and "Bản nháp" in draft.text

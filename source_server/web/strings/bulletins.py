@@ -1,5 +1,7 @@
 """UI strings of the bulletin pages: list, approval queue, form, bulletin page, diff (Vietnamese first, then English)."""
 
+from source_server.web.strings.bulletin_audio import MESSAGES as _AUDIO_MESSAGES
+
 MESSAGES: dict[str, dict[str, str]] = {
     "bulletin.nav": {"vi": "Bản tin", "en": "Bulletins"},
     # ------------------------------------------------------------ states, priorities, actions
@@ -153,12 +155,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "bulletin.count": {"vi": "{n} / {max} ký tự", "en": "{n} / {max} characters"},
     "bulletin.count.minutes": {"vi": " · khoảng {minutes} phút đọc", "en": " · about {minutes} min of speech"},
-    "bulletin.audio.legend": {"vi": "Âm thanh", "en": "Audio"},
-    "bulletin.audio.preview": {"vi": "Nghe thử", "en": "Listen"},
-    "bulletin.audio.note": {
-        "vi": "Chức năng nghe thử giọng đọc và tải lên tệp ghi âm đang được hoàn thiện; hiện tại bạn chỉ cần nhập văn bản.",
-        "en": "Listening to the spoken text and uploading a recording are coming soon; for now, just type the text.",
-    },
     "bulletin.form.save": {"vi": "Lưu bản nháp", "en": "Save draft"},
     "bulletin.form.save_submit": {"vi": "Lưu và gửi duyệt", "en": "Save and send for approval"},
     "bulletin.form.save_changes": {"vi": "Lưu thay đổi", "en": "Save changes"},
@@ -420,3 +416,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "bulletin.err.generic": {"vi": "Thông tin chưa đúng: {message}", "en": "Not valid: {message}"},
 }
+
+for _key in _AUDIO_MESSAGES.keys() & MESSAGES.keys():
+    raise RuntimeError(f"UI string {_key!r} is defined twice (bulletins, bulletin_audio)")
+MESSAGES.update(_AUDIO_MESSAGES)
