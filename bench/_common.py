@@ -33,6 +33,8 @@ from tests.support.brokers import MosquittoProcess
 
 PROVINCE = "64"
 PER_COMMUNE = 36
+RAMP_PER_S = 1000.0
+"""New simulated connections per second, over all fleet processes."""
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -44,6 +46,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument("--pg-url", default=os.environ.get("NGUON_BENCH_PG_URL", PG_DEFAULT), help="admin URL (postgresql)")
     p.add_argument("--quick", action="store_true", help="500 devices, shorter waits")
+    p.add_argument("--procs", type=int, default=2, help="fleet simulator processes (the devices split evenly)")
     p.add_argument("--timeout", type=float, default=180.0, help="bound of each waiting phase (s)")
     return p
 
@@ -121,6 +124,7 @@ class Bench:
     token: str
     mosquitto: MosquittoProcess | None
     ids: list[str] = field(default_factory=list)
+    procs: int = 1
 
     @property
     def runtime(self) -> Any:
@@ -168,7 +172,7 @@ async def bench_server(args: argparse.Namespace, **overrides: Any) -> AsyncItera
                 token = await asyncio.to_thread(seed, srv, args.devices)
                 await srv.runtime.presence.refresh_devices()
                 ids = [device_id(i) for i in range(args.devices)]
-                yield Bench(srv, args.devices, srv.runtime.broker.url, token, mosq, ids)
+                yield Bench(srv, args.devices, srv.runtime.broker.url, token, mosq, ids, max(1, args.procs))
     finally:
         if mosq is not None:
             mosq.stop()
@@ -176,45 +180,92 @@ async def bench_server(args: argparse.Namespace, **overrides: Any) -> AsyncItera
 
 
 class FleetProc:
-    """The fleet simulator in its own process (``python -m bench._fleet``), driven by JSON lines."""
+    """The fleet simulator in ``bench.procs`` processes (``python -m bench._fleet``), driven by JSON lines.
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
+    Each process runs a contiguous slice of the devices at its share of the 1000/s connection ramp; ``call``
+    sends an operation to the processes concerned and merges their answers.
+    """
+
+    def __init__(self, procs: list[asyncio.subprocess.Process], firsts: list[int]) -> None:
+        self.procs = procs
+        self.firsts = firsts
 
     @classmethod
     async def start(cls, bench: Bench, *, keepalive_s: int, heartbeat_s: float, max_s: float) -> FleetProc:
         signer = bench.runtime.signer
         host, port = bench.broker_url.removeprefix("mqtt://").rsplit(":", 1)
-        cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(bench.n),
-               "--kid", signer.kid, "--pub", signer.public_b64(), "--keepalive", str(keepalive_s),
-               "--heartbeat", str(heartbeat_s), "--max-s", str(max_s)]  # fmt: skip
-        proc = await asyncio.create_subprocess_exec(
-            *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=256 * 1024 * 1024, cwd=Path(__file__).parents[1]
-        )
-        return cls(proc)
+        n, k = bench.n, max(1, min(bench.procs, bench.n))
+        firsts = [i * n // k for i in range(k)]
+        procs = []
+        for i, first in enumerate(firsts):
+            count = (firsts[i + 1] if i + 1 < k else n) - first
+            cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(count),
+                   "--first", str(first), "--kid", signer.kid, "--pub", signer.public_b64(),
+                   "--keepalive", str(keepalive_s), "--heartbeat", str(heartbeat_s), "--max-s", str(max_s),
+                   "--ramp", str(RAMP_PER_S / k)]  # fmt: skip
+            proc = await asyncio.create_subprocess_exec(
+                *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=1 << 28, cwd=Path(__file__).parents[1]
+            )
+            procs.append(proc)
+        return cls(procs, firsts)
 
-    async def read(self, timeout: float) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+    def _owner(self, device: str) -> int:
+        index = int(device.removeprefix("sim-"))
+        return max(i for i, first in enumerate(self.firsts) if first <= index)
+
+    @staticmethod
+    async def _read(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout)
         if not line:
-            raise RuntimeError(f"fleet process exited ({self.proc.returncode})")
+            raise RuntimeError(f"fleet process exited ({proc.returncode})")
         return json.loads(line)  # type: ignore[no-any-return]
 
+    @classmethod
+    async def _ask(cls, proc: asyncio.subprocess.Process, op: dict[str, Any], timeout: float) -> dict[str, Any]:
+        assert proc.stdin is not None
+        proc.stdin.write((json.dumps(op) + "\n").encode())
+        await proc.stdin.drain()
+        return await cls._read(proc, timeout)
+
     async def call(self, timeout: float = 60, **op: Any) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(op) + "\n").encode())
-        await self.proc.stdin.drain()
-        return await self.read(timeout)
+        """Send ``op`` (``kill`` only to the owners of its ids) and merge the answers."""
+        if op["op"] == "kill":
+            share: dict[int, list[str]] = {}
+            for device in op["ids"]:
+                share.setdefault(self._owner(device), []).append(device)
+            asks = [(self.procs[i], {**op, "ids": ids}) for i, ids in share.items()]
+        elif op["op"] == "profile":
+            asks = [(p, {**op, "path": f"{op['path']}.{i}"}) for i, p in enumerate(self.procs)]
+        else:
+            asks = [(p, op) for p in self.procs]
+        replies = await asyncio.gather(*(self._ask(p, o, timeout) for p, o in asks))
+        merged: dict[str, Any] = {}
+        for reply in replies:
+            for key, value in reply.items():
+                if key not in merged:
+                    merged[key] = value
+                elif isinstance(value, dict):
+                    merged[key] = {**merged[key], **value}
+                elif key == "t":
+                    merged[key] = min(merged[key], value)
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    merged[key] = merged[key] + value
+        return merged
 
     async def stop(self) -> None:
-        if self.proc.returncode is None:
+        await asyncio.gather(*(self._stop(p) for p in self.procs))
+
+    @classmethod
+    async def _stop(cls, proc: asyncio.subprocess.Process) -> None:
+        if proc.returncode is None:
             with contextlib.suppress(Exception):
-                await self.call(timeout=60, op="stop")
+                await cls._ask(proc, {"op": "stop"}, 60)
             try:
-                await asyncio.wait_for(self.proc.wait(), 30)
+                await asyncio.wait_for(proc.wait(), 30)
             except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
+                proc.kill()
+                await proc.wait()
 
 
 async def wait_until(cond: Any, timeout: float, poll_s: float = 0.05) -> float | None:

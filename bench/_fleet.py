@@ -1,17 +1,56 @@
-"""The fleet simulator process of the benchmarks: N agents, driven by JSON lines on stdin, answering on stdout."""
+"""One fleet simulator process of the benchmarks: agents ``--first`` … ``--first + --devices - 1``, driven by JSON
+lines on stdin, answering on stdout. ``bench._common.FleetProc`` runs one or several of these (``--procs``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import dataclasses
 import json
 import sys
 import threading
 import time
+from collections import defaultdict
 from typing import Any
 
 from bench._common import specs
-from simulators.fleet import Fleet, FleetOptions
+from device_agent import AgentConfig
+from protocols import Ack, AckStatus, CommandPayload
+from simulators.fleet import Fleet, FleetOptions, SharedOpener, event_loop_runner, tune_gc_for_simulation
+from simulators.layout import DeviceSpec
+
+
+class TimedFleet(Fleet):
+    """A fleet that also notes when each device began handling each command (for the fan-out's timeline)."""
+
+    def __init__(self, devices: list[DeviceSpec], options: FleetOptions) -> None:
+        super().__init__(devices, options)
+        self.handled: dict[str, dict[str, float]] = defaultdict(dict)
+        """command id → device id → unix time the device's agent began handling the command."""
+        self.all_received_cpu_s: dict[str, float] = {}
+        """command id → this process's CPU time when its last device's ``received`` ack was acknowledged."""
+        self._received: dict[str, int] = defaultdict(int)
+
+    def _record(self, device_id: str, ack: Ack) -> None:
+        super()._record(device_id, ack)
+        if ack.status is AckStatus.RECEIVED:
+            self._received[ack.command_id] += 1
+            if self._received[ack.command_id] == len(self.devices):
+                self.all_received_cpu_s[ack.command_id] = time.process_time()
+
+    def _config(self, spec: DeviceSpec, keys: SharedOpener, wrong_keys: SharedOpener) -> AgentConfig:
+        config = super()._config(spec, keys, wrong_keys)
+        opener, handled, device_id = config.opener, self.handled, spec.device_id
+        assert opener is not None
+
+        def timed(raw: bytes) -> CommandPayload:
+            t = time.time()
+            payload = opener(raw)
+            handled[payload.id][device_id] = t
+            return payload
+
+        return dataclasses.replace(config, opener=timed)
 
 
 def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[dict[str, Any]]) -> None:
@@ -29,9 +68,9 @@ def _say(**fields: Any) -> None:
 async def main(args: argparse.Namespace) -> None:
     options = FleetOptions(
         broker_host=args.host, broker_port=args.port, server_keys={args.kid: args.pub}, heartbeat_s=args.heartbeat,
-        keepalive_s=args.keepalive, ramp_per_s=args.ramp, backoff_base_s=0.5, backoff_cap_s=10, seed=1,
+        keepalive_s=args.keepalive, ramp_per_s=args.ramp, backoff_base_s=0.5, backoff_cap_s=10, seed=1 + args.first,
     )  # fmt: skip
-    fleet = Fleet(specs(args.devices), options)
+    fleet = TimedFleet(specs(args.first + args.devices)[args.first :], options)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     threading.Thread(target=_reader, args=(asyncio.get_running_loop(), queue), daemon=True).start()
     deadline = time.monotonic() + args.max_s
@@ -52,8 +91,24 @@ async def main(args: argparse.Namespace) -> None:
                 t = time.time()
                 await fleet.kill(op["ids"], mode=op.get("mode", "freeze"))
                 _say(killed=len(op["ids"]), t=t)
+            elif kind == "park":  # every device is connected: the steady state a broadcast finds
+                fleet.park()
+                _say(parked=True)
+            elif kind == "received":  # cheap progress poll: how many devices have acked ``received``
+                _say(received=fleet._received.get(op["command_id"], 0))
             elif kind == "acks":
-                _say(acks={d: v for d, v in fleet.acks.get(op["command_id"], {}).items()})
+                cid = op["command_id"]
+                _say(acks=fleet.acks.get(cid, {}), handled=fleet.handled.get(cid, {}),
+                     cpu_s=fleet.all_received_cpu_s.get(cid, time.process_time()))  # fmt: skip
+            elif kind == "cpu":
+                _say(cpu_s=time.process_time())
+            elif kind == "profile":  # CPU profile of the next ``seconds``, written to ``path`` (pstats)
+                profile = cProfile.Profile(time.process_time)
+                profile.enable()
+                _say(profiling=True)
+                await asyncio.sleep(op["seconds"])
+                profile.disable()
+                profile.dump_stats(op["path"])
             else:
                 _say(error=f"unknown op {kind}")
     finally:
@@ -64,11 +119,13 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--devices", type=int, required=True)
+    p.add_argument("--devices", type=int, required=True, help="how many agents this process runs")
+    p.add_argument("--first", type=int, default=0, help="index of this process's first device")
     p.add_argument("--kid", required=True)
     p.add_argument("--pub", required=True)
     p.add_argument("--keepalive", type=int, default=10)
     p.add_argument("--heartbeat", type=float, default=30)
-    p.add_argument("--ramp", type=float, default=1000)
+    p.add_argument("--ramp", type=float, default=1000, help="new connections per second (this process)")
     p.add_argument("--max-s", type=float, default=600)
-    asyncio.run(main(p.parse_args()))
+    tune_gc_for_simulation()
+    event_loop_runner()(main(p.parse_args()))
