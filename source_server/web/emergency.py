@@ -131,9 +131,10 @@ def _live(request: Request, user: WebContext, bulletin: Bulletin, **extra: Any) 
     return render(request, "emergency_live.html", context, user=user, status_code=code)
 
 
+@router.get("/ui/bulletins/{bulletin_id:int}/proof", response_class=HTMLResponse)
 @router.get("/ui/emergency/{bulletin_id:int}", response_class=HTMLResponse)
 def emergency_live(request: Request, user: WebUser, bulletin_id: int, stopped: str = "") -> HTMLResponse:
-    """The devices reached, live (the page polls the proof of play), and the one-action stop."""
+    """Proof of play of any bulletin, live (the page polls it); for an emergency on air, the one-action stop."""
     with request.app.state.runtime.sessions() as db:
         try:
             bulletin = service.get(db, principal=user.principal, bulletin_id=bulletin_id)

@@ -43,3 +43,27 @@ async def test_the_commune_leader_sends_an_emergency_watches_it_reach_devices_an
         assert response is not None and response.status == 403  # an editor writes, the leader sends
     finally:
         await fleet.stop()
+
+
+async def test_the_proof_of_play_page_of_a_finished_emergency_is_reachable_from_the_bulletin(
+    live: LiveServer, chromium_browser: Browser
+) -> None:
+    fleet = fleet_for(live, SPEAKERS[:1])
+    await fleet.start()
+    try:
+        await fleet.wait_connected(timeout=20)
+        page = await login(chromium_browser, live, "approver-a")
+        await page.goto(f"{live.url}/ui/emergency")
+        await page.get_by_label("Phát tới").select_option(COMMUNE_A)
+        await page.get_by_label("Tiêu đề").fill("Cảnh báo cháy rừng")
+        await page.get_by_label("Nội dung sẽ được đọc").fill("Nguy cơ cháy rừng cấp cao. Không đốt nương rẫy.")
+        await page.get_by_role("button", name="Kiểm tra trước khi phát").click()
+        await page.get_by_role("button", name="PHÁT KHẨN CẤP NGAY").click()
+        await expect(page.locator("#reached")).to_have_text("1", timeout=15_000)
+        bulletin_url = page.url.replace("/ui/emergency/", "/ui/bulletins/")
+        await page.goto(bulletin_url)
+        await page.get_by_role("link", name="Kết quả phát trên thiết bị").click()
+        await expect(page.locator("#by-commune tbody tr")).to_have_count(1)
+        await screenshot(page, "bulletin-proof")
+    finally:
+        await fleet.stop()

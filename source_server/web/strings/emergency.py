@@ -34,6 +34,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "emergency.updated": {"vi": "Tự cập nhật mỗi giây", "en": "Updates every second"},
     "emergency.state.on_air": {"vi": "Đang phát", "en": "On air"},
     "emergency.state.done": {"vi": "Đã kết thúc", "en": "Finished"},
+    "proof.title": {"vi": "Kết quả phát trên thiết bị", "en": "Proof of play"},
+    "proof.plays": {"vi": "Theo từng lượt phát", "en": "By play"},
+    "proof.start": {"vi": "Giờ phát", "en": "Start"},
+    "proof.target": {"vi": "Nơi phát", "en": "Where"},
+    "proof.devices": {"vi": "thiết bị", "en": "devices"},
     "proof.by_commune": {"vi": "Theo xã, phường", "en": "By commune"},
     "proof.total": {"vi": "Tổng số thiết bị", "en": "Devices"},
 }
