@@ -82,9 +82,10 @@ def seed(srv: LiveServer) -> None:
 
 
 @pytest.fixture
-async def live(settings: Settings) -> AsyncIterator[LiveServer]:
-    """The whole server (API, pages, presence, dispatch) on a free port, seeded."""
-    settings = settings.model_copy(update={"http_port": free_port()})
+async def live(settings: Settings, fresh_broker_url: str) -> AsyncIterator[LiveServer]:
+    """The whole server (API, pages, presence, dispatch) on a free port, seeded, with a broker of its own (the
+    agents' retained states must not reach the next test)."""
+    settings = settings.model_copy(update={"http_port": free_port(), "mqtt_url": fresh_broker_url})
     async with live_server(settings) as srv:
         seed(srv)
         await srv.runtime.presence.refresh_devices()

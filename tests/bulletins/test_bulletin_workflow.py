@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from source_server.accounts.models import AuditEntry
 from source_server.bulletins.models import Bulletin
-from tests.bulletins.support import PROVINCE, Api, B, client, draft, seed
+from source_server.fleet.service import DeviceInput, create_device
+from tests.bulletins.support import PROVINCE, A, Api, B, client, draft, seed
 
 
 @pytest.fixture
@@ -127,8 +128,13 @@ async def test_an_emergency_can_be_sent_directly_by_an_authorised_person_only(
     bid = (await api("editor-a", "POST", "", json=draft(priority="emergency", title="Cảnh báo lũ quét"))).json()["id"]
     assert (await api("editor-a", "POST", f"/{bid}/send-direct", json={})).status_code == 403
     sent = await api("approver-a", "POST", f"/{bid}/send-direct", json={"reason": "Lũ đang lên"})
-    assert sent.status_code == 200 and sent.json()["state"] == "approved"
-    assert sent.json()["decisions"][-1]["action"] == "send_direct"
+    assert sent.status_code == 422 and "reaches no device" in sent.text  # commune A has no device yet
+    assert (await api("approver-a", "GET", f"/{bid}")).json()["state"] == "draft"  # the refusal changed nothing
+    with db.begin() as s:
+        create_device(s, data=DeviceInput(id="spk-a9", kind="speaker", commune_code=A))
+    sent = await api("approver-a", "POST", f"/{bid}/send-direct", json={"reason": "Lũ đang lên"})
+    assert sent.status_code == 200 and sent.json()["state"] == "on_air"  # approved by sending, and on air
+    assert [d["action"] for d in sent.json()["decisions"]][-2:] == ["send_direct", "go_on_air"]
     assert ("approver-a", "bulletin.send_direct") in audit_actions(db, bid)
     normal = (await api("editor-a", "POST", "", json=draft())).json()["id"]
     assert (await api("approver-a", "POST", f"/{normal}/send-direct", json={})).status_code == 422

@@ -36,8 +36,9 @@ async def until(cond: Callable[[], bool], timeout: float = 20, what: str = "cond
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with live_server(settings.model_copy(update={"http_port": free_port()})) as srv:
+async def server(settings: Settings, fresh_broker_url: str) -> AsyncIterator[LiveServer]:
+    """A live server with a broker of its own (the agents' retained states must not reach other tests)."""
+    async with live_server(settings.model_copy(update={"http_port": free_port(), "mqtt_url": fresh_broker_url})) as srv:
         seed(srv)
         await srv.runtime.presence.refresh_devices()
         yield srv
