@@ -46,7 +46,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument("--pg-url", default=os.environ.get("NGUON_BENCH_PG_URL", PG_DEFAULT), help="admin URL (postgresql)")
     p.add_argument("--quick", action="store_true", help="500 devices, shorter waits")
-    p.add_argument("--procs", type=int, default=2, help="fleet simulator processes (the devices split evenly)")
+    p.add_argument("--procs", type=int, default=1, help="fleet simulator processes (devices split evenly)")
     p.add_argument("--timeout", type=float, default=180.0, help="bound of each waiting phase (s)")
     return p
 
