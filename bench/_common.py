@@ -191,7 +191,9 @@ class FleetProc:
         self.firsts = firsts
 
     @classmethod
-    async def start(cls, bench: Bench, *, keepalive_s: int, heartbeat_s: float, max_s: float) -> FleetProc:
+    async def start(
+        cls, bench: Bench, *, keepalive_s: int, heartbeat_s: float, max_s: float, skew_ms: int = 0
+    ) -> FleetProc:
         signer = bench.runtime.signer
         host, port = bench.broker_url.removeprefix("mqtt://").rsplit(":", 1)
         n, k = bench.n, max(1, min(bench.procs, bench.n))
@@ -202,7 +204,7 @@ class FleetProc:
             cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(count),
                    "--first", str(first), "--kid", signer.kid, "--pub", signer.public_b64(),
                    "--keepalive", str(keepalive_s), "--heartbeat", str(heartbeat_s), "--max-s", str(max_s),
-                   "--ramp", str(RAMP_PER_S / k)]  # fmt: skip
+                   "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms)]  # fmt: skip
             proc = await asyncio.create_subprocess_exec(
                 *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=1 << 28, cwd=Path(__file__).parents[1]
             )
@@ -230,7 +232,7 @@ class FleetProc:
 
     async def call(self, timeout: float = 60, **op: Any) -> dict[str, Any]:
         """Send ``op`` (``kill`` only to the owners of its ids) and merge the answers."""
-        if op["op"] == "kill":
+        if op["op"] in ("kill", "cut", "revive"):
             share: dict[int, list[str]] = {}
             for device in op["ids"]:
                 share.setdefault(self._owner(device), []).append(device)

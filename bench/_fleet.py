@@ -16,9 +16,23 @@ from typing import Any
 
 from bench._common import specs
 from device_agent import AgentConfig
+from device_agent.player import NullPlayer, Playable
 from protocols import Ack, AckStatus, CommandPayload
 from simulators.fleet import Fleet, FleetOptions, SharedOpener, event_loop_runner, tune_gc_for_simulation
 from simulators.layout import DeviceSpec
+
+
+class TimedPlayer(NullPlayer):
+    """A silent sink that notes the true (host) time each device's player began each media (start accuracy)."""
+
+    def __init__(self, device_id: str, began: dict[str, dict[str, float]]) -> None:
+        super().__init__()
+        self.device_id, self.began = device_id, began
+
+    async def play(self, item: Playable) -> None:
+        """Note ``time.time()`` at this (latest) start of this media on this device, then play it (sleep)."""
+        self.began[item.sha256][self.device_id] = time.time()
+        await super().play(item)
 
 
 class TimedFleet(Fleet):
@@ -31,6 +45,8 @@ class TimedFleet(Fleet):
         self.all_received_cpu_s: dict[str, float] = {}
         """command id → this process's CPU time when its last device's ``received`` ack was acknowledged."""
         self._received: dict[str, int] = defaultdict(int)
+        self.began: dict[str, dict[str, float]] = defaultdict(dict)
+        """media sha256 → device id → unix (host, not device) time its player last started that media."""
 
     def _record(self, device_id: str, ack: Ack) -> None:
         super()._record(device_id, ack)
@@ -50,7 +66,11 @@ class TimedFleet(Fleet):
             handled[payload.id][device_id] = t
             return payload
 
-        return dataclasses.replace(config, opener=timed)
+        return dataclasses.replace(config, opener=timed, player=TimedPlayer(device_id, self.began))
+
+    def count(self, command_id: str, status: str, times: int = 1) -> int:
+        """How many devices have acked ``status`` for ``command_id`` at least ``times`` times (PUBACK returned)."""
+        return sum(1 for v in self.acks.get(command_id, {}).values() if sum(s == status for s, _ in v) >= times)
 
 
 def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[dict[str, Any]]) -> None:
@@ -69,6 +89,7 @@ async def main(args: argparse.Namespace) -> None:
     options = FleetOptions(
         broker_host=args.host, broker_port=args.port, server_keys={args.kid: args.pub}, heartbeat_s=args.heartbeat,
         keepalive_s=args.keepalive, ramp_per_s=args.ramp, backoff_base_s=0.5, backoff_cap_s=10, seed=1 + args.first,
+        clock_skew_ms=args.skew_ms,
     )  # fmt: skip
     fleet = TimedFleet(specs(args.first + args.devices)[args.first :], options)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -91,6 +112,18 @@ async def main(args: argparse.Namespace) -> None:
                 t = time.time()
                 await fleet.kill(op["ids"], mode=op.get("mode", "freeze"))
                 _say(killed=len(op["ids"]), t=t)
+            elif kind == "cut":  # links lost for good, programmes keep playing (Fleet.cut)
+                t = time.time()
+                await fleet.cut(op["ids"])
+                _say(cut=len(op["ids"]), t=t)
+            elif kind == "revive":
+                fleet.revive(op["ids"])
+                _say(revived=len(op["ids"]))
+            elif kind == "count":  # devices with ``status`` acked at least ``times`` times for a command
+                _say(count=fleet.count(op["command_id"], op["status"], op.get("times", 1)))
+            elif kind == "began":  # true start times of a media, and each device's clock offset
+                began = fleet.began.get(op["sha256"], {})
+                _say(began=began, skew={d: fleet.agents[d].config.clock_offset_s for d in began})
             elif kind == "park":  # every device is connected: the steady state a broadcast finds
                 fleet.park()
                 _say(parked=True)
@@ -127,5 +160,6 @@ if __name__ == "__main__":
     p.add_argument("--heartbeat", type=float, default=30)
     p.add_argument("--ramp", type=float, default=1000, help="new connections per second (this process)")
     p.add_argument("--max-s", type=float, default=600)
+    p.add_argument("--skew-ms", type=int, default=0, help="each device clock off by a uniform amount in ±this")
     tune_gc_for_simulation()
     event_loop_runner()(main(p.parse_args()))

@@ -29,10 +29,10 @@ def broker_cpu_s(bench: Bench) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tone(seconds: float = 1.0) -> bytes:
-    """A short sine tone as WAV, made by ffmpeg."""
+def tone(seconds: float = 1.0, frequency: int = 660) -> bytes:
+    """A sine tone as WAV, made by ffmpeg (a different frequency makes different media)."""
     path = Path(tempfile.mkdtemp()) / "tone.wav"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"sine=frequency=660:duration={seconds}",
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}",
                     "-y", str(path)], check=True)  # fmt: skip
     return path.read_bytes()
 

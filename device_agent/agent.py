@@ -152,6 +152,20 @@ class Agent:
             self._client.abort()
         self.start()
 
+    async def cut_link(self) -> None:
+        """Lose the link and stay off it (no reconnecting) while the programme keeps playing on the device clock.
+
+        A cluster whose 3G/4G link died: queued items still start on time, their acks wait for ``revive``.
+        """
+        task = self._run_task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._online.clear()
+        if self._client is not None:
+            self._client.abort()
+
     def drop_link(self) -> None:
         """Lose the connection abruptly (flapping); the agent reconnects with backoff."""
         if self._client is not None:

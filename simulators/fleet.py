@@ -274,6 +274,10 @@ class Fleet:
         """Kill these devices: ``abort`` drops the socket, ``freeze`` leaves it half-open and silent."""
         await asyncio.gather(*(self.agents[i].kill(mode) for i in ids))
 
+    async def cut(self, ids: Sequence[str]) -> None:
+        """Cut these devices' links for good (``Agent.cut_link``): their programmes keep playing; ``revive`` ends it."""
+        await asyncio.gather(*(self.agents[i].cut_link() for i in ids))
+
     def revive(self, ids: Sequence[str]) -> None:
         """Bring killed devices back."""
         for i in ids:
