@@ -202,7 +202,7 @@ class FleetProc:
         for i, first in enumerate(firsts):
             count = (firsts[i + 1] if i + 1 < k else n) - first
             cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(count),
-                   "--first", str(first), "--kid", signer.kid, "--pub", signer.public_b64(),
+                   "--first", str(first), f"--kid={signer.kid}", f"--pub={signer.public_b64()}",
                    "--keepalive", str(keepalive_s), "--heartbeat", str(heartbeat_s), "--max-s", str(max_s),
                    "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms)]  # fmt: skip
             proc = await asyncio.create_subprocess_exec(
