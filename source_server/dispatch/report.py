@@ -16,7 +16,8 @@ from source_server.dispatch.schemas import DELIVERY_STATES, DeliveryPage, Delive
 NOT_REACHED = "not_reached"
 
 
-def _shown(status: str, expired: bool) -> str:
+def shown_status(status: str, expired: bool) -> str:
+    """The state a report shows: a device still silent after the command expired is ``not_reached``."""
     return NOT_REACHED if status == PENDING and expired else status
 
 
@@ -48,7 +49,7 @@ def delivery_page(
     items = []
     for row in rows:
         item = DeliveryRead.model_validate(row)
-        items.append(item.model_copy(update={"status": _shown(row.status, expired)}))
+        items.append(item.model_copy(update={"status": shown_status(row.status, expired)}))
     return DeliveryPage(items=items, total=total, page=page, page_size=page_size)
 
 
@@ -77,7 +78,7 @@ def delivery_report(
     counts: dict[str, int] = dict.fromkeys(DELIVERY_STATES, 0)
     by_commune: dict[str, dict[str, int]] = defaultdict(dict)
     for commune, raw, n in db.execute(query):
-        shown = _shown(raw, expired)
+        shown = shown_status(raw, expired)
         counts[shown] = counts.get(shown, 0) + n
         per = by_commune[commune or ""]
         per[shown] = per.get(shown, 0) + n
