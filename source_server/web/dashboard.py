@@ -53,10 +53,9 @@ def order_communes(rows: list[dict[str, Any]], status: str | None) -> list[dict[
     return sorted(rows, key=lambda r: (connected_ratio(r), r["area_name"] or r["area_code"]))
 
 
-def _scope_title(user: WebContext, communes: list[dict[str, Any]]) -> str:
+def _scope_title(user: WebContext, communes: list[dict[str, Any]], province: str) -> str:
     """'Province overview' for a province grant, else the commune name(s)."""
-    areas = user.principal.areas_for(READ_ROLES)
-    if any(len(code) <= 2 for code in areas):  # a province code (two digits)
+    if province in user.principal.areas_for(READ_ROLES):
         return t("dash.title.province", user.lang)
     names = ", ".join(r["area_name"] or r["area_code"] for r in communes)
     return f"{t('dash.title.commune', user.lang)}: {names}" if names else t("dash.title.province", user.lang)
@@ -86,7 +85,7 @@ def dashboard(
         request,
         "dashboard.html",
         {
-            "title": _scope_title(user, data["areas"]),
+            "title": _scope_title(user, data["areas"], request.app.state.runtime.settings.province_code),
             "communes": communes,
             "totals": data["totals"],
             "by_kind": by_kind,
