@@ -12,11 +12,6 @@ _OFFLINE_DETAIL = re.compile(r"^(offline|stale) since (\S+)$")
 _FLAPPING_DETAIL = re.compile(r"^(\d+) disconnects within (\d+(?:\.\d+)?) s$")
 
 
-def local_time(at: datetime | None, lang: str) -> str:
-    """``at`` in Vietnam's time, written as everywhere in the UI (``21/03/2026 14:05``)."""
-    return localtime(at)
-
-
 def duration(span: timedelta, lang: str) -> str:
     """A span in at most two units: ``3 ngày 2 giờ``, ``2 giờ 5 phút``, ``45 phút``, ``dưới 1 phút``."""
     minutes = max(0, round(span.total_seconds() / 60))
@@ -40,7 +35,7 @@ def detail_text(kind: str, detail: str, lang: str) -> str:
             since = datetime.fromisoformat(m.group(2))
         except ValueError:
             return detail
-        return t(f"alarm.detail.{m.group(1)}", lang).format(since=local_time(since, lang))
+        return t(f"alarm.detail.{m.group(1)}", lang).format(since=localtime(since))
     m = _FLAPPING_DETAIL.match(detail)
     if kind == "flapping" and m:
         minutes = max(1, round(float(m.group(2)) / 60))

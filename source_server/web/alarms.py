@@ -21,7 +21,7 @@ from source_server.fleet.service import visible_area_tree
 from source_server.web import alarm_format as fmt
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.i18n import t
-from source_server.web.templating import open_alarm_count, render
+from source_server.web.templating import localtime, open_alarm_count, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -96,9 +96,9 @@ def _page(
                 "alarm": a,
                 "device": d,
                 "commune_name": names.get(d.commune_code, d.commune_code),
-                "opened": fmt.local_time(a.opened_at, lang),
-                "cleared": fmt.local_time(a.cleared_at, lang),
-                "acked": fmt.local_time(a.acked_at, lang),
+                "opened": localtime(a.opened_at),
+                "cleared": localtime(a.cleared_at),
+                "acked": localtime(a.acked_at),
                 "duration": fmt.alarm_duration(a.opened_at, a.cleared_at, now, lang),
                 "detail": fmt.detail_text(a.kind, a.detail, lang),
                 "can_ack": a.acked_at is None and user.principal.can(OPERATE_ROLES, d.area_path),
@@ -171,7 +171,7 @@ def acknowledge(
         elif not user.principal.can(OPERATE_ROLES, found[1].area_path):
             error, code = t("alarm.error.forbidden", lang), 403
         elif found[0].acked_at is not None:
-            who, at = found[0].acked_by or "?", fmt.local_time(found[0].acked_at, lang)
+            who, at = found[0].acked_by or "?", localtime(found[0].acked_at)
             error, code = t("alarm.error.already", lang).format(who=who, at=at), 409
         elif not text:
             error, code = t("alarm.error.comment_empty", lang), 422

@@ -25,16 +25,6 @@ KNOWN_TELEMETRY = ("at", "uptime_s", "playing", "rssi_dbm", "temperature_c", "ca
 SKIPPED_TELEMETRY = frozenset({"session", "firmware", "volume"})
 
 
-def local_time(value: datetime | None) -> str:
-    """``24/11/2026 14:05`` in Vietnam's time, or an empty string."""
-    return localtime(value)
-
-
-def local_time_s(value: datetime | None) -> str:
-    """``24/11/2026 14:05:09`` in Vietnam's time, for timelines where seconds matter."""
-    return localtime(value, seconds=True)
-
-
 def number(value: float, lang: str, digits: int = 0) -> str:
     """A number with the language's separators: ``10.000,5`` in Vietnamese, ``10,000.5`` in English."""
     text = f"{value:,.{digits}f}"
@@ -130,7 +120,7 @@ def telemetry_rows(telemetry: dict[str, Any] | None, lang: str) -> list[tuple[st
         text = str(value)
         if key == "at":
             with contextlib.suppress(ValueError):
-                text = local_time_s(datetime.fromisoformat(str(value)))
+                text = localtime(datetime.fromisoformat(str(value)), seconds=True)
         elif key == "uptime_s" and isinstance(value, int | float):
             text = _duration(int(value), lang)
         elif key == "rssi_dbm":

@@ -7,6 +7,7 @@ API they call checks the same rule again.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -24,9 +25,10 @@ from source_server.fleet.uptime import local_today, uptime
 from source_server.web import device_view as view
 from source_server.web.device_chart import uptime_chart
 from source_server.web.i18n import t
-from source_server.web.templating import render
+from source_server.web.templating import localtime, render
 
 router = APIRouter(include_in_schema=False)
+LOCAL_TIME_S = functools.partial(localtime, seconds=True)
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
 KINDS = ("speaker", "eboard")
@@ -145,7 +147,7 @@ def device_list(
         "villages": villages,
         "status_labels": view.status_labels(lang),
         "icons": view.STATUS_ICONS,
-        "local_time": view.local_time,
+        "local_time": localtime,
     }
     return render(request, "devices.html", context, user=user, status_code=400 if f.errors else 200)
 
@@ -226,8 +228,8 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
         "can_operate": user.principal.can(OPERATE_ROLES, device.area_path),
         "status_labels": view.status_labels(lang),
         "event_labels": view.event_labels(lang),
-        "local_time": view.local_time,
-        "local_time_s": view.local_time_s,
+        "local_time": localtime,
+        "local_time_s": LOCAL_TIME_S,
         **_commands_context(commands, lang),
     }
     return render(request, "device.html", context, user=user)
@@ -242,7 +244,7 @@ def _commands_context(commands: list[Any], lang: str) -> dict[str, Any]:
         }
         for c in commands
     ]
-    return {"commands": rows, "local_time_s": view.local_time_s}
+    return {"commands": rows, "local_time_s": LOCAL_TIME_S}
 
 
 @router.get("/ui/devices/{device_id}/commands", response_class=HTMLResponse)
