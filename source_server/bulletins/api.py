@@ -38,7 +38,7 @@ from source_server.bulletins.schemas import (
     SpeechPreview,
     SpeechRequest,
 )
-from source_server.bulletins.speech import ensure_speech, speak, upload_audio
+from source_server.bulletins.speech import ensure_speech, speak, submit_with_speech, upload_audio
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
 from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
 from source_server.dispatch.service import media_url
@@ -182,8 +182,8 @@ async def submit(
 ) -> Bulletin:
     """Send it to the approver; a text-only bulletin is first given its speech, so the approver hears it."""
     with _domain_errors():
-        await ensure_speech(runtime, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request))
-    return _step(service.submit, db, user, bulletin_id, request)
+        await submit_with_speech(runtime, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request))
+        return service.get(db, principal=user, bulletin_id=bulletin_id)
 
 
 @router.post("/{bulletin_id}/approve", response_model=BulletinDetail)
