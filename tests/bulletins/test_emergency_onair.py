@@ -21,7 +21,7 @@ from source_server.broker import free_port
 from source_server.config import Settings
 from source_server.dispatch.models import Command
 from source_server.serve import LiveServer, live_server
-from tests.browser.conftest import COMMUNE_A, COMMUNE_B, fleet_for, seed
+from tests.support.province import COMMUNE_A, COMMUNE_B, fleet_for, seed
 
 pytestmark = pytest.mark.broker
 A_SPEAKERS = ["spk-a0", "spk-a1", "spk-a2"]
