@@ -33,7 +33,7 @@ def _areas_for_grants(request: Request, user: WebContext) -> list[dict[str, str]
         return [
             {"code": a.code, "name": a.name, "level": a.level}
             for a in fleet.list_areas(db, include_inactive=False)
-            if a.level in ("province", "commune") and reach.covers(a.code, db)
+            if a.level in ("province", "commune") and (a.code in reach.codes or a.parent_code in reach.codes)
         ]
 
 
