@@ -107,7 +107,11 @@ class ProgrammeScheduler:
                 with contextlib.suppress(JobLookupError):
                     self._scheduler.remove_job("sync")
             return
-        if not await asyncio.to_thread(self.lock.try_acquire) or self._stopping or self._scheduler is None:
+        if not await asyncio.to_thread(self.lock.try_acquire):
+            return
+        if self._stopping or self._scheduler is None:
+            # stop() ran while the lock was being taken: give it back (else its connection outlives the scheduler)
+            await asyncio.to_thread(self.lock.dispose)
             return
         self.is_leader = True
         log.info("programme scheduler: this process leads")
