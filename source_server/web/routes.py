@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from source_server.web import alarms, areas, bulletins, dashboard, devices, emergency, pages, people, programme
+from source_server.web import (
+    alarms,
+    areas,
+    bulletins,
+    dashboard,
+    devices,
+    emergency,
+    pages,
+    people,
+    programme,
+    proof_devices,
+)
 
 web_router = APIRouter(include_in_schema=False)
-for _module in (pages, dashboard, devices, alarms, areas, people, bulletins, emergency, programme):
+for _module in (pages, dashboard, devices, alarms, areas, people, bulletins, emergency, proof_devices, programme):
     web_router.include_router(_module.router)

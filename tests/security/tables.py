@@ -356,6 +356,16 @@ READS: dict[tuple[str, str], Write] = {
     ("GET", "/audit"): Write(ADMIN_ROLES),
     ("GET", "/api/v1/deploy/mosquitto/passwd"): Write(ADMIN_ROLES, province_only=True),
     ("GET", "/api/v1/deploy/mosquitto/acl"): Write(ADMIN_ROLES, province_only=True),
+    ("GET", "/ui/bulletins/{bulletin_id:int}/proof/devices"): Write(
+        None,
+        lambda s, w: {"params": {"commune": s.commune, "state": "pending"}},
+        why="a bulletin's devices, filtered to the caller's own commune: any reader of the bulletin may",
+    ),
+    ("GET", "/ui/bulletins/{bulletin_id:int}/proof/devices.csv"): Write(
+        None,
+        lambda s, w: {"params": {"commune": s.commune}},
+        why="the same list as CSV",
+    ),
     ("GET", "/ui/areas/merge"): Write(
         OPERATE_ROLES,
         lambda s, w: {"params": {"from_code": s.commune, "to_code": THIRD_COMMUNE}},

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from source_server.web.strings import alarms, areas, bulletins, core, dashboard, devices, emergency, people, programme
+from source_server.web.strings import (
+    alarms,
+    areas,
+    bulletins,
+    core,
+    dashboard,
+    devices,
+    emergency,
+    people,
+    programme,
+    proof,
+)
 
-MODULES = (core, dashboard, devices, alarms, areas, people, bulletins, emergency, programme)
+MODULES = (core, dashboard, devices, alarms, areas, people, bulletins, emergency, proof, programme)
 
 
 def merged() -> dict[str, dict[str, str]]:
