@@ -33,7 +33,8 @@ Reading rules (northern standard):
   "Số: 06/GM-VP" số không sáu trên giấy mời văn phòng (a document number's leading zeros are read: "Đề án 06"
   đề án không sáu); "Thông tư 39/2020/TT-BTTTT" ba mươi chín năm hai nghìn không trăm hai mươi trên thông tư bộ
   thông tin và truyền thông; "04-NQ/TU" không bốn nghị quyết trên tỉnh ủy.
-- Abbreviations: a configurable dictionary (``DEFAULT_ABBREVIATIONS``; the caller's entries win) — UBND ủy ban
+- Abbreviations: a configurable dictionary (``DEFAULT_ABBREVIATIONS``; the caller's entries win, an empty
+  reading switches a default off, ``overlay`` layers one set of entries over another) — UBND ủy ban
   nhân dân, TT&TT thông tin và truyền thông, v.v. vân vân, "TP. Pleiku" thành phố Pleiku, "P.CNTT" phòng công
   nghệ thông tin, ĐT điện thoại (đường tỉnh before a road number). Other words in capitals are read as words when
   they are a Vietnamese syllable (headings: "MỤC TIÊU") and spelled with Vietnamese letter names otherwise
@@ -57,6 +58,7 @@ from source_server.audio.textnorm.encoding import detect_legacy, repair
 from source_server.audio.textnorm.exceptions import EmptyText, GarbledText, UnspeakableText
 from source_server.audio.textnorm.garble import TextWarning, find_garbled
 from source_server.audio.textnorm.legacy import from_tcvn3, from_vni, to_tcvn3, to_vni
+from source_server.audio.textnorm.lexicon import overlay
 from source_server.audio.textnorm.normalize import Normalized, ensure_speakable, normalize
 from source_server.audio.textnorm.numbers import cardinal
 
@@ -74,6 +76,7 @@ __all__ = [
     "from_tcvn3",
     "from_vni",
     "normalize",
+    "overlay",
     "repair",
     "to_tcvn3",
     "to_vni",

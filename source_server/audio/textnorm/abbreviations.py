@@ -1,7 +1,10 @@
 """Default readings of administrative abbreviations, document-code parts, units and currencies.
 
 Keys written with a capital letter match exactly; keys written in lower case match in any case ("tp." also
-matches "Tp." and "TP."). Callers pass their own entries to ``normalize(abbreviations=...)``; they win over these.
+matches "Tp." and "TP."). Callers pass their own entries to ``normalize(abbreviations=...)``; they win over these
+(a caller's lower-case key also over a default written in capitals with the same letters), and a caller's entry
+with an empty reading switches a default off: the word is then read by the general rules (a Vietnamese syllable
+as a word, anything else letter by letter; its parts in a document code still by ``DOC_CODES``).
 """
 
 from __future__ import annotations

@@ -24,11 +24,11 @@ class Lexicon:
 
     @classmethod
     def build(cls, extra: Mapping[str, str] | None = None) -> Lexicon:
-        """Defaults, then the caller's entries on top; lower-case keys match in any case."""
-        merged = {**DEFAULT_ABBREVIATIONS, **(extra or {})}
+        """Defaults, then the caller's entries on top (see ``overlay``); an empty reading switches the entry off."""
+        merged = {k: v for k, v in overlay(DEFAULT_ABBREVIATIONS, extra or {}).items() if v}
         exact = {k: v for k, v in merged.items() if k != k.lower()}
         any_case = {k.lower(): v for k, v in merged.items() if k == k.lower()}
-        return cls(exact=exact, any_case=any_case, overrides=dict(extra or {}))
+        return cls(exact=exact, any_case=any_case, overrides={k: v for k, v in (extra or {}).items() if v})
 
     def lookup(self, key: str) -> str | None:
         """The reading of an abbreviation, exact first, then case-insensitively for lower-case keys."""
@@ -60,6 +60,13 @@ class Lexicon:
                         best[end] = candidate
         found = best[len(code)]
         return " ".join(found) if found and len(found) > 1 else None
+
+
+def overlay(base: Mapping[str, str], top: Mapping[str, str]) -> dict[str, str]:
+    """``top``'s entries over ``base``'s. A lower-case key matches in any case, so one in ``top`` also replaces
+    ``base``'s keys with the same letters ("ubnd" replaces "UBND"); an empty reading is kept (it switches off)."""
+    any_case = {k for k in top if k == k.lower()}
+    return {**{k: v for k, v in base.items() if k.lower() not in any_case}, **top}
 
 
 def syllables(label: str) -> list[str] | None:

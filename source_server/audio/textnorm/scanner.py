@@ -74,8 +74,8 @@ def _admin_dot(m: re.Match[str], lex: Lexicon) -> str:
 def _word(m: re.Match[str], lex: Lexicon) -> str:
     """A word: dictionary entry, "ĐT" by context (điện thoại / đường tỉnh), or capitals spelled."""
     word = m.group(0)
-    if word.islower():
-        return word
+    if word.islower():  # only a caller's lower-case entry ("ko") reads a lower-case word differently
+        return lex.any_case.get(word, word)
     if word == "ĐT":
         return "đường tỉnh" if re.match(r"\s?\d{1,4}(?!\d)", m.string[m.end() :]) else "điện thoại"
     return lex.lookup(word) or rd.word_reading(word, heading=rd.mostly_capitals(m.string))
