@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: lint, types, then every test on PostgreSQL + Mosquitto and on
-# SQLite + the embedded broker. PostgreSQL: NGUON_TEST_DATABASE_URL, or the local server on 127.0.0.1:5432
+# Set up and run the whole test suite: lint, types, then every test on PostgreSQL + Mosquitto and again on
+# SQLite + the embedded broker, but for the browser tests (tests/browser: the pages in Chromium), which run on the
+# first pass only; what they drive below the page is covered on both backends by tests/web and the API tests. PostgreSQL: NGUON_TEST_DATABASE_URL, or the local server on 127.0.0.1:5432
 # (started or installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,4 @@ mkdir -p test-artifacts
 echo "== PostgreSQL + Mosquitto" >&2
 NGUON_TEST_DATABASE_URL=$PG_URL NGUON_TEST_BROKER=mosquitto .venv/bin/python -m pytest -q "$@"
 echo "== SQLite + embedded broker" >&2
-env -u NGUON_TEST_DATABASE_URL NGUON_TEST_BROKER=embedded .venv/bin/python -m pytest -q "$@"
+env -u NGUON_TEST_DATABASE_URL NGUON_TEST_BROKER=embedded .venv/bin/python -m pytest -q --ignore=tests/browser "$@"
