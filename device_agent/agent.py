@@ -11,7 +11,7 @@ import logging
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -87,10 +87,13 @@ class Agent:
         self._subscriptions = device_subscriptions(config.device_id, config.area_path, tuple(config.groups))
         self._wanted = frozenset(self._subscriptions)
         self._outbox: deque[Ack] = deque(maxlen=config.ack_queue_max)
+        """Acks not yet sent on this connection, oldest first."""
+        self._unacked: list[Ack] = []
+        self._holding = 0
+        """Acks sent and waiting for their PUBACK, in the order sent (at most ``config.ack_window``)."""
         self._last_ack: OrderedDict[str, Ack] = OrderedDict()
         self._client: MqttClient | None = None
         self._run_task: asyncio.Task[None] | None = None
-        self._inflight = False
         self._jobs: set[asyncio.Task[None]] = set()
         self._own_http: httpx.AsyncClient | None = None
         self._fetcher: Fetcher | None = config.fetcher
@@ -265,30 +268,47 @@ class Agent:
         self._outbox.append(ack)
         self._kick_drain()
 
+    @contextlib.contextmanager
+    def _acks_together(self) -> Iterator[None]:
+        """Acks made inside are sent when it ends, in one write (``downloaded``, ``preempted``, ``started``)."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            self._kick_drain()
+
     def _kick_drain(self) -> None:
-        """Send the oldest queued ack at QoS 1 unless one is still waiting for its PUBACK (in order, one at a time).
+        """Send queued acks at QoS 1, in order, while fewer than ``ack_window`` wait for their PUBACK.
 
         Done with callbacks rather than a task, so an ack leaves in the same write as the PUBACK of the command
-        that caused it; on a broken link the acks wait in the outbox for the next connection.
+        that caused it. When the link breaks, the acks still waiting go back to the head of the outbox, in order,
+        for the next connection (the server takes a repeated ack as a no-op: states only move forward).
         """
         client = self._client
-        if self._inflight or not self._outbox or client is None or not self.connected:
+        if self._holding or client is None or not self.connected:
             return
-        ack = self._outbox[0]
-        try:
-            sent = client.publish_nowait(self.topics[DeviceChannel.ACK], dump(ack))
-        except MqttError:
-            return
-        self._inflight = True
-        sent.add_done_callback(functools.partial(self._acked, ack))
+        with client.batched():
+            while self._outbox and len(self._unacked) < self.config.ack_window:
+                ack = self._outbox[0]
+                try:
+                    sent = client.publish_nowait(self.topics[DeviceChannel.ACK], dump(ack))
+                except MqttError:
+                    return
+                self._outbox.popleft()
+                self._unacked.append(ack)
+                sent.add_done_callback(functools.partial(self._acked, ack))
 
     def _acked(self, ack: Ack, sent: asyncio.Future[bytes]) -> None:
-        self._inflight = False
+        index = next((i for i, a in enumerate(self._unacked) if a is ack), None)
+        if index is None:  # already put back by an earlier failure of the same connection
+            return
         if sent.cancelled() or sent.exception() is not None:
+            self._outbox.extendleft(reversed(self._unacked))  # the whole window goes back, in order
+            self._unacked.clear()
             self._kick_drain()  # a no-op until the next connection is up
             return
-        if self._outbox and self._outbox[0] is ack:
-            self._outbox.popleft()
+        del self._unacked[index]
         if self.config.on_ack is not None:
             self.config.on_ack(self.device_id, ack)
         self._kick_drain()
@@ -320,7 +340,11 @@ class Agent:
         if kind == CommandType.PLAY:
             assert isinstance(body, PlayBody)
             self._received += 1
-            self._spawn(self._prepare(cmd, body, self._received))
+            data = self.cache.get(body.media.sha256)
+            if data is None:
+                self._spawn(self._fetch_and_queue(cmd, body, self._received))
+            else:  # cached: queued (and started, when due) before the command's PUBACK leaves, all in one write
+                self._queue(cmd, body, self._received, data)
         elif kind == CommandType.STOP:
             assert isinstance(body, StopBody)
             stopped = self.programme.stop(body.command_id)
@@ -338,14 +362,12 @@ class Agent:
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
-    async def _prepare(self, cmd: CommandPayload, body: PlayBody, seq: int) -> None:
-        """Fetch (unless cached), verify, cache, then queue for playback."""
+    async def _fetch_and_queue(self, cmd: CommandPayload, body: PlayBody, seq: int) -> None:
+        """Fetch, verify and cache the media, then queue the item for playback."""
         media = body.media
         try:
-            data = self.cache.get(media.sha256)
-            if data is None:
-                data = await self._get_fetcher().fetch(media)
-                self.cache.put(media.sha256, data)
+            data = await self._get_fetcher().fetch(media)
+            self.cache.put(media.sha256, data)
         except MediaError as exc:
             log.info("%s: media for %s: %s", self.device_id, cmd.id, exc)
             self._ack(cmd.id, AckStatus.FAILED, exc.reason)
@@ -353,6 +375,12 @@ class Agent:
         except ValueError as exc:  # larger than the whole cache
             self._ack(cmd.id, AckStatus.FAILED, f"cache_too_small: {exc}"[:200])
             return
+        with self._acks_together():
+            self._queue(cmd, body, seq, data)
+
+    def _queue(self, cmd: CommandPayload, body: PlayBody, seq: int, data: bytes) -> None:
+        """The media is here: ack ``downloaded`` and hand the item to the programme (which starts it if due)."""
+        media = body.media
         self._ack(cmd.id, AckStatus.DOWNLOADED)
         playable = Playable(
             sha256=media.sha256, duration_ms=media.duration_ms, volume=body.volume if body.volume is not None
@@ -376,7 +404,7 @@ class Agent:
         client = self._client
         if client is not None and client.connected:
             for _ in range(100):  # let the done ack leave first (up to 2 s)
-                if not self._outbox:
+                if not self._outbox and not self._unacked:
                     break
                 await asyncio.sleep(0.02)
             with contextlib.suppress(MqttError):

@@ -54,6 +54,9 @@ class AgentConfig:
     backoff_cap_s: float = 60.0
     ack_queue_max: int = 1000
     """Acks kept while offline; the oldest are dropped past this."""
+    ack_window: int = 8
+    """QoS 1 acks sent ahead of their PUBACKs (in order): ``received``, ``downloaded``, ``started`` and the
+    ``preempted`` of what an emergency interrupts leave together instead of one broker round trip each."""
     timeout_s: float = 10.0
     on_ack: AckHook | None = field(default=None, repr=False)
     opener: Callable[[bytes], CommandPayload] | None = field(default=None, repr=False)
@@ -67,5 +70,7 @@ class AgentConfig:
             raise ValueError("area_path has 1 to 3 levels: province, commune, village")
         if self.heartbeat_s <= 0:
             raise ValueError("heartbeat_s must be positive")
+        if self.ack_window < 1:
+            raise ValueError("ack_window must be at least 1")
         if not 0 <= self.volume <= 100:
             raise ValueError("volume must be within 0..100")

@@ -17,7 +17,7 @@ import contextlib
 import ssl
 import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -221,6 +221,18 @@ class MqttClient:
         self._pending[pid] = fut
         self._deadlines[pid] = loop.call_later(self.timeout_s, self._overdue, pid)
         return fut
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """What is sent inside leaves in one write at the end (inside the handling of input: with its PUBACKs)."""
+        if self._corked is not None:
+            yield
+            return
+        self._corked = []
+        try:
+            yield
+        finally:
+            self._uncork()
 
     async def disconnect(self) -> None:
         """Send DISCONNECT (the broker discards the Will) and close."""

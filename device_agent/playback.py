@@ -59,11 +59,16 @@ class Programme:
         return self.current.command_id if self.current else None
 
     def add(self, item: Item) -> None:
-        """Queue an item (downloaded already); ``seq`` orders equal priorities (given at receipt, else now)."""
+        """Queue an item (downloaded already); ``seq`` orders equal priorities (given at receipt, else now).
+
+        An item due now starts (or preempts) at once, in this call: an emergency's ``preempted`` and ``started``
+        leave with its ``downloaded``, not one turn of the queue's task later.
+        """
         if not item.seq:
             self._seq += 1
             item.seq = self._seq
         self.queue.append(item)
+        self._step()
         self._poke()
 
     def stop(self, command_id: str | None) -> bool:
