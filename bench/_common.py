@@ -79,11 +79,12 @@ def pct(values: Sequence[float], q: float) -> float:
 
 
 def stats(values: Sequence[float]) -> dict[str, float]:
-    """Median, p95, p99 and max, in seconds rounded to ms."""
+    """Min, median, p95, p99 and max, in seconds rounded to ms."""
     if not values:
         return {}
     return {
         "n": len(values),
+        "min": round(min(values), 3),
         "median": round(statistics.median(values), 3),
         "p95": round(pct(values, 95), 3),
         "p99": round(pct(values, 99), 3),

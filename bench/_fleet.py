@@ -139,9 +139,12 @@ async def main(args: argparse.Namespace) -> None:
                 profile = cProfile.Profile(time.process_time)
                 profile.enable()
                 _say(profiling=True)
-                await asyncio.sleep(op["seconds"])
-                profile.disable()
-                profile.dump_stats(op["path"])
+
+                def dump(profile: cProfile.Profile = profile, path: str = op["path"]) -> None:
+                    profile.disable()
+                    profile.dump_stats(path)
+
+                asyncio.get_running_loop().call_later(op["seconds"], dump)  # other ops go on meanwhile
             else:
                 _say(error=f"unknown op {kind}")
     finally:

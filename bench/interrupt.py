@@ -66,24 +66,36 @@ async def run(args: Any) -> None:
                 await asyncio.sleep(2)
                 results = []
                 for k, (label, audio) in enumerate((("cached", short_a), ("download", short_b))):
+                    if a.profile:  # the fleet's CPU over this emergency (its figures are then worse, not used)
+                        await fleet.call(op="profile", seconds=8, path=f"{a.profile}.{label}")
+                    fleet_cpu0, server_cpu0 = (await fleet.call(op="cpu"))["cpu_s"], time.process_time()
                     t0, api_s, em = await post(audio, "emergency", f"Khẩn cấp {label}")
                     t_all = await everywhere(em["id"], "started")
+                    # CPU seconds the fleet and the server (with this driver) spent until all started: the work
+                    # itself, which the wall-clock figures share out over 2 cores with whatever else runs
+                    cpu = {"fleet_s": round((await fleet.call(op="cpu"))["cpu_s"] - fleet_cpu0, 2),
+                           "server_s": round(time.process_time() - server_cpu0, 2)}  # fmt: skip
                     done = await everywhere(em["id"], "done")
-                    acks = (await fleet.call(op="acks", command_id=em["id"]))["acks"]
+                    reply = await fleet.call(op="acks", command_id=em["id"])
+                    acks = reply["acks"]
                     started = [min(t for s, t in v if s == "started") - t0 for v in acks.values()
                                if any(s == "started" for s, _ in v)]  # fmt: skip
                     downloaded = [min(t for s, t in v if s == "downloaded") - t0 for v in acks.values()
                                   if any(s == "downloaded" for s, _ in v)]  # fmt: skip
+                    received = [min(t for s, t in v if s == "received") - t0 for v in acks.values()
+                                if any(s == "received" for s, _ in v)]  # fmt: skip
+                    handled = [t - t0 for t in reply["handled"].values()]
                     began = (await fleet.call(op="began", sha256=em["media_sha256"]))["began"]
                     player = [t - t0 for t in began.values() if t >= t0]
                     preempted = (await fleet.call(op="count", command_id=normal["id"], status="preempted",
                                                   times=k + 1))["count"]  # fmt: skip
                     results.append(em["id"])
-                    emit(phase=f"emergency_{label}", devices=n, api_call_s=round(api_s, 3),
+                    emit(phase=f"emergency_{label}", devices=n, t0=round(t0, 2), api_call_s=round(api_s, 3),
                          same_media_as_warm=em["media_sha256"] == warm["media_sha256"],
-                         started_ack_s=stats(started), player_began_s=stats(player), downloaded_ack_s=stats(downloaded),
+                         handled_s=stats(handled), received_ack_s=stats(received), downloaded_ack_s=stats(downloaded),
+                         player_began_s=stats(player), started_ack_s=stats(started),
                          all_started=t_all is not None, all_done=done is not None,
-                         normal_preempted_devices=preempted)  # fmt: skip
+                         normal_preempted_devices=preempted, cpu_until_all_started=cpu)  # fmt: skip
                     # the normal item resumes after the emergency: wait for it before the next one
                     if await everywhere(normal["id"], "started", times=k + 2) is None:
                         emit(phase=f"resume_{label}", error="the normal item did not resume everywhere")
@@ -96,6 +108,7 @@ async def run(args: Any) -> None:
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--long", type=float, default=120.0, help="seconds of the normal item that gets interrupted")
+    p.add_argument("--profile", metavar="PATH", help="write the fleet's cProfile of each emergency to PATH.<label>.<i>")
     asyncio.run(run(p.parse_args()))
 
 
