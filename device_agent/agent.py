@@ -286,7 +286,7 @@ class Agent:
         for the next connection (the server takes a repeated ack as a no-op: states only move forward).
         """
         client = self._client
-        if self._holding or client is None or not self.connected:
+        if self._holding or not self._outbox or client is None or not self.connected:
             return
         with client.batched():
             while self._outbox and len(self._unacked) < self.config.ack_window:
@@ -319,6 +319,10 @@ class Agent:
         if topic not in self._wanted:
             log.debug("%s: ignoring a message on %s (not one of our command topics)", self.device_id, topic)
             return
+        with self._acks_together():  # what handling the command says leaves in one go
+            self._handle_command(topic, payload)
+
+    def _handle_command(self, topic: str, payload: bytes) -> None:
         now = self.now()
         try:
             cmd = check_command(self._open(payload), identity=self.identity, replay=self.state.replay, now=now)
