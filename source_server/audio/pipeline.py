@@ -14,10 +14,11 @@ from pathlib import Path
 
 from source_server.audio.config import DEFAULT_CONFIG, PipelineConfig
 from source_server.audio.decode import Decoded, check_size, decode, safe_suffix
-from source_server.audio.exceptions import AudioRejected
+from source_server.audio.exceptions import AudioProcessingError, AudioRejected
+from source_server.audio.ffmpeg import run_ffmpeg
 from source_server.audio.render import render
 
-__all__ = ["AudioRejected", "Jingle", "ProcessedAudio", "prepare_audio", "process_audio"]
+__all__ = ["AudioRejected", "Jingle", "ProcessedAudio", "Source", "keep_source", "prepare_audio", "process_audio"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,38 @@ class ProcessedAudio:
     def seconds(self) -> float:
         """Duration in seconds."""
         return self.duration_ms / 1000
+
+
+@dataclass(frozen=True)
+class Source:
+    """An accepted input kept for mixing later: lossless FLAC of the decoded audio (mono, device rate), unprocessed."""
+
+    data: bytes
+    duration_ms: int
+    sha256: str
+    ext: str = "flac"
+
+
+def keep_source(data: bytes, filename: str, *, config: PipelineConfig = DEFAULT_CONFIG, max_seconds: float) -> Source:
+    """Decode with every check (AudioRejected when unusable) and keep the result losslessly, before any loudness
+    processing or MP3 coding, so it can be mixed into later audio without a second generation of lossy coding."""
+    check_size(data, max_bytes=config.max_bytes)
+    with tempfile.TemporaryDirectory(prefix="nguon-source-") as tmpdir:
+        tmp = Path(tmpdir)
+        src = tmp / f"input{safe_suffix(filename)}"
+        src.write_bytes(data)
+        decoded = decode(src, tmp / "decoded.wav", config=config, max_seconds=max_seconds)
+        dst = tmp / "source.flac"
+        proc = run_ffmpeg(
+            ["-i", str(decoded.wav), "-map_metadata", "-1", "-c:a", "flac", "-flags:a", "+bitexact",
+             "-fflags", "+bitexact", "-f", "flac", "-y", str(dst)],
+            timeout=config.timeout_s,
+        )  # fmt: skip
+        if proc.returncode != 0 or not dst.is_file():
+            raise AudioProcessingError(f"keeping the source failed: {proc.stderr.decode(errors='replace')[-300:]}")
+        flac = dst.read_bytes()
+    duration_ms = round(decoded.samples * 1000 / decoded.sample_rate)
+    return Source(flac, duration_ms, hashlib.sha256(flac).hexdigest())
 
 
 def _decode_jingle(jingle: Jingle, tmp: Path, name: str, config: PipelineConfig) -> Decoded:

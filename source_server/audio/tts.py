@@ -19,7 +19,7 @@ from typing import Literal
 
 from source_server.audio.config import DEFAULT_CONFIG, PipelineConfig
 from source_server.audio.exceptions import AllEnginesFailed, EngineFailed, TextRejected
-from source_server.audio.pipeline import ProcessedAudio, process_audio
+from source_server.audio.pipeline import Jingle, ProcessedAudio, process_audio
 from source_server.audio.sentences import split_sentences
 from source_server.audio.speech_join import join_speech
 
@@ -161,8 +161,17 @@ class TtsChain:
             log.warning("TTS engine %s failed unexpectedly", engine.name, exc_info=first)
             return EngineFailed(engine.name, voice, f"{type(first).__name__}: {first}")
 
-    async def speak(self, text: str | Sequence[str], *, gender: Gender = "female", voice: str | None = None) -> Speech:
-        """Speak ``text`` (plain text, or sentences from the normaliser); AllEnginesFailed when nobody can."""
+    async def speak(
+        self,
+        text: str | Sequence[str],
+        *,
+        gender: Gender = "female",
+        voice: str | None = None,
+        intro: Jingle | None = None,
+        outro: Jingle | None = None,
+    ) -> Speech:
+        """Speak ``text`` (plain text, or sentences from the normaliser), between the jingles if given;
+        AllEnginesFailed when nobody can (AudioRejected for an unusable jingle)."""
         sentences = self._sentences(text)
         attempts: list[TtsAttempt] = []
         for engine in self.engines:
@@ -181,12 +190,12 @@ class TtsChain:
                 attempts.append(TtsAttempt(engine.name, chosen.id, outcome.reason))
                 continue
             self._down_since.pop(engine.name, None)
-            audio = await asyncio.to_thread(self._render, outcome)
+            audio = await asyncio.to_thread(self._render, outcome, intro, outro)
             return Speech(audio, engine.name, chosen.id, len(sentences), tuple(attempts))
         raise AllEnginesFailed(attempts)
 
-    def _render(self, pieces: list[bytes]) -> ProcessedAudio:
-        """Join the sentences and put the whole through the audio pipeline."""
+    def _render(self, pieces: list[bytes], intro: Jingle | None = None, outro: Jingle | None = None) -> ProcessedAudio:
+        """Join the sentences and put the whole, with its jingles, through the audio pipeline."""
         wav = join_speech(pieces, gap_ms=self.sentence_gap_ms, timeout=self.config.timeout_s)
         config = dataclasses.replace(self.config, max_bytes=max(self.config.max_bytes, len(wav)))
-        return process_audio(wav, "speech.wav", config=config)
+        return process_audio(wav, "speech.wav", config=config, intro=intro, outro=outro)

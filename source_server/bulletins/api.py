@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from source_server.accounts.service import ADMIN_ROLES, READ_ROLES, audit
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
-from source_server.bulletins import onair, service
+from source_server.bulletins import jingles, onair, service
 from source_server.bulletins.diff import version_diff
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, Category
@@ -150,7 +150,8 @@ def get_bulletin(db: SessionDep, user: CurrentUser, bulletin_id: int) -> Bulleti
 async def update_bulletin(
     db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
 ) -> Bulletin:
-    """Change the content (a new version; an approved bulletin goes back for approval, with new speech)."""
+    """Change the content (a new version; an approved bulletin goes back for approval, with new speech; an uploaded
+    file is mixed again when the jingles change)."""
     with _domain_errors():
         bulletin = service.update(
             db,
@@ -159,9 +160,10 @@ async def update_bulletin(
             changes=body.model_dump(exclude_unset=True),
             source_ip=client_ip(request),
         )
-        if bulletin.state != State.SUBMITTED.value or bulletin.media_sha256:
+        remix = bool(bulletin.audio_source_sha256)
+        if (bulletin.state != State.SUBMITTED.value and not remix) or bulletin.media_sha256:
             return bulletin
-        db.commit()  # the approver must hear the new text: synthesise it now
+        db.commit()  # the approver must hear the new text, the writer their file with the new jingles: now
         await ensure_speech(
             runtime, principal=user, bulletin_id=bulletin_id, for_action=Action.EDIT, source_ip=client_ip(request)
         )
@@ -237,13 +239,19 @@ def proof(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: i
 
 @router.post("/speech-preview", response_model=SpeechPreview)
 async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechRequest) -> SpeechPreview:
-    """Hear a text before submitting it: normalised, synthesised (engine fallback recorded), stored by hash."""
+    """Hear a text before submitting it: normalised, synthesised (engine fallback recorded) between the chosen
+    jingles, stored by hash."""
     if not user.areas_for(WRITE_ROLES):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only bulletin writers make speech.")
     with _domain_errors():
+        with runtime.sessions() as db:
+            for field in jingles.SLOTS:
+                jingles.check_for_preview(db, principal=user, field=field, jingle_id=getattr(body, field))
+            intro, outro = jingles.sounds(db, runtime.media, body.intro_jingle_id, body.outro_jingle_id)
         spoken = await speak(
-            runtime, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True
-        )
+            runtime, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True,
+            intro=intro, outro=outro,
+        )  # fmt: skip
     return SpeechPreview(
         url=media_url(runtime.settings, spoken.sha256),
         sha256=spoken.sha256,

@@ -10,8 +10,8 @@ from typing import Any
 
 from source_server.bulletins.models import Bulletin, BulletinVersion
 
-FIELDS = ("title", "category_code", "priority", "target_type", "target_codes", "media_sha256", "valid_from",
-          "valid_until", "text")  # fmt: skip
+FIELDS = ("title", "category_code", "priority", "target_type", "target_codes", "media_sha256", "intro_jingle_id",
+          "outro_jingle_id", "valid_from", "valid_until", "text")  # fmt: skip
 _TOKEN = re.compile(r"\s+|[^\s]+")
 
 

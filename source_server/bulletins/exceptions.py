@@ -2,6 +2,7 @@
 
 BulletinError
  ├── BulletinNotFound        no such bulletin in the caller's areas (.bulletin_id)
+ ├── JingleNotFound          no such jingle in the caller's areas (.jingle_id)
  ├── InvalidBulletin         a field is wrong (.field, .message); nothing was changed
  ├── TransitionRefused       the workflow does not allow .action from .state
  └── NotPermitted            the caller's roles do not allow .action here (.action, .area)
@@ -20,6 +21,14 @@ class BulletinNotFound(BulletinError):
     def __init__(self, bulletin_id: int) -> None:
         super().__init__(f"no bulletin {bulletin_id} in your areas")
         self.bulletin_id = bulletin_id
+
+
+class JingleNotFound(BulletinError):
+    """No such jingle, or not in the caller's areas (the two are not told apart)."""
+
+    def __init__(self, jingle_id: int) -> None:
+        super().__init__(f"no jingle {jingle_id} in your areas")
+        self.jingle_id = jingle_id
 
 
 class InvalidBulletin(BulletinError):

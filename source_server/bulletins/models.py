@@ -1,4 +1,4 @@
-"""Tables of bulletins: categories, the bulletin, every version of its content, and every decision on it."""
+"""Tables of bulletins: categories, jingles, the bulletin, every version of its content, and every decision on it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,29 @@ class Category(Base):
     sort: Mapped[int] = mapped_column(Integer, default=100)
 
 
+class Jingle(Base):
+    """An intro or outro sound (nhạc hiệu) an area's bulletins may start or end with; kept as its lossless source."""
+
+    __tablename__ = "jingles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))
+    """intro | outro | any (usable as either)"""
+    owner_area: Mapped[str] = mapped_column(String(32), index=True)
+    """The province (its jingles serve every commune) or a commune."""
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    """The decoded upload as FLAC in the media store (``<sha256>.flac``): what is mixed into bulletins."""
+    preview_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
+    """The jingle alone in the device format, to listen to on its page."""
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Bulletin(Base):
     """A bulletin and its current content; ``state`` moves only through the workflow in ``workflow.py``."""
 
@@ -42,6 +65,10 @@ class Bulletin(Base):
     target_codes: Mapped[list[str]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text, default="")
     media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
+    intro_jingle_id: Mapped[int | None] = mapped_column(ForeignKey("jingles.id"))
+    outro_jingle_id: Mapped[int | None] = mapped_column(ForeignKey("jingles.id"))
+    audio_source_sha256: Mapped[str | None] = mapped_column(String(64))
+    """An uploaded or recorded file's lossless source (FLAC in the media store): mixed again when the jingles change."""
     tts_engine: Mapped[str | None] = mapped_column(String(32))
     tts_voice: Mapped[str | None] = mapped_column(String(64))
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -76,6 +103,8 @@ class BulletinVersion(Base):
     target_codes: Mapped[list[str]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text, default="")
     media_sha256: Mapped[str | None] = mapped_column(String(64))
+    intro_jingle_id: Mapped[int | None] = mapped_column(Integer)
+    outro_jingle_id: Mapped[int | None] = mapped_column(Integer)
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     edited_by: Mapped[str] = mapped_column(String(64))

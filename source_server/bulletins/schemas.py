@@ -40,6 +40,10 @@ class BulletinBase(BaseModel):
     target_codes: list[str] = Field(max_length=500)
     text: str = Field(default="", max_length=30_000)
     media_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    intro_jingle_id: int | None = Field(default=None, ge=1)
+    """Played before the bulletin: a jingle of its area or of the province (``GET /jingles?area=``)."""
+    outro_jingle_id: int | None = Field(default=None, ge=1)
+    """Played after the bulletin."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -60,6 +64,10 @@ class BulletinUpdate(BaseModel):
     target_codes: list[str] | None = Field(default=None, max_length=500)
     text: str | None = Field(default=None, max_length=30_000)
     media_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    intro_jingle_id: int | None = Field(default=None, ge=1)
+    """null removes the intro."""
+    outro_jingle_id: int | None = Field(default=None, ge=1)
+    """null removes the outro."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -103,6 +111,8 @@ class VersionRead(BaseModel):
     target_codes: list[str]
     text: str
     media_sha256: str | None
+    intro_jingle_id: int | None
+    outro_jingle_id: int | None
     valid_from: datetime | None
     valid_until: datetime | None
     edited_by: str
@@ -203,6 +213,8 @@ class SpeechRequest(BaseModel):
     text: str = Field(max_length=30_000)
     gender: Literal["female", "male"] = "female"
     voice: str | None = Field(default=None, max_length=64)
+    intro_jingle_id: int | None = Field(default=None, ge=1)
+    outro_jingle_id: int | None = Field(default=None, ge=1)
 
 
 class SpeechPreview(BaseModel):
@@ -237,3 +249,34 @@ class ProofRead(BaseModel):
     counts: dict[str, int]
     by_commune: dict[str, dict[str, int]]
     commands: list[CommandProofRead]
+
+
+JingleKind = Literal["intro", "outro", "any"]
+
+
+class JingleRead(BaseModel):
+    """A jingle (nhạc hiệu): where it may be used, how long it is, and where to listen to it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    """intro | outro | any (usable as either)"""
+    owner_area: str
+    duration_ms: int
+    preview_sha256: str | None
+    """The jingle alone in the device format: ``/media/{preview_sha256}.mp3``."""
+    original_name: str
+    active: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class JingleUpdate(BaseModel):
+    """Rename, change the kind, deactivate (hidden from new choices) or reactivate."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    kind: JingleKind | None = None
+    active: bool | None = None

@@ -2,6 +2,11 @@
 
 Every step checks the caller's role in the bulletin's area, moves the state only as ``workflow`` allows,
 records a decision on the bulletin and an entry in the audit log, and changes nothing when it refuses.
+
+The intro and outro jingles are content like the text: choosing them makes a new version. The audio is
+made with them (``speech.py``), so a change of jingles drops audio made with the old ones: speech is made
+again, an uploaded file is mixed again from its kept source. Audio given only by its hash (API) has no
+source to mix, so it cannot be combined with jingles.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlalchemy.orm import Session
 from protocols import OriginLevel, Priority
 from source_server.accounts.service import READ_ROLES, Principal, Role, audit
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
+from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
 from source_server.bulletins.workflow import (
@@ -35,7 +41,9 @@ TEXT_MAX = 30_000
 """About half an hour of speech: longer texts are refused (split them into several bulletins)."""
 TARGET_TYPES = ("province", "commune", "village", "group", "devices")
 CONTENT_FIELDS = ("title", "category_code", "priority", "target_type", "target_codes", "text", "media_sha256",
-                  "valid_from", "valid_until")  # fmt: skip
+                  "intro_jingle_id", "outro_jingle_id", "valid_from", "valid_until")  # fmt: skip
+AUDIO_FIELDS = ("tts_engine", "tts_voice", "audio_source_sha256")
+"""How the audio was made: set with it (speech, upload), not a writer's content."""
 
 
 @dataclass
@@ -50,10 +58,13 @@ class BulletinInput:
     priority: str = Priority.NORMAL.value
     text: str = ""
     media_sha256: str | None = None
+    intro_jingle_id: int | None = None
+    outro_jingle_id: int | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     tts_engine: str | None = None
     tts_voice: str | None = None
+    audio_source_sha256: str | None = None
 
 
 def _path(db: Session, code: str) -> tuple[str, ...]:
@@ -110,6 +121,18 @@ def _check_content(db: Session, data: BulletinInput, *, now: datetime) -> None:
         raise InvalidBulletin("valid_until", "the end of validity must come after its start")
     if data.valid_until and data.valid_until <= now:
         raise InvalidBulletin("valid_until", "the end of validity is already past")
+
+
+def _check_jingles(db: Session, data: BulletinInput, owner: str, *, before: Bulletin | None = None) -> None:
+    """Newly chosen jingles are usable by the owning area; audio given only by its hash takes no jingles."""
+    for name in jingles.SLOTS:
+        chosen = getattr(data, name)
+        if before is None or chosen != getattr(before, name):
+            jingles.check_choice(db, owner_area=owner, field=name, jingle_id=chosen)
+    by_hash = data.media_sha256 and not data.tts_engine and not data.audio_source_sha256
+    if by_hash and (data.intro_jingle_id or data.outro_jingle_id):
+        field = "intro_jingle_id" if data.intro_jingle_id else "outro_jingle_id"
+        raise InvalidBulletin(field, "audio given by its hash cannot take jingles: upload the file to the bulletin")
 
 
 def _snapshot(bulletin: Bulletin, editor: str) -> BulletinVersion:
@@ -177,6 +200,7 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
     now = utcnow()
     _check_content(db, data, now=now)
     _check_target(db, data, path)
+    _check_jingles(db, data, owner.code)
     bulletin = Bulletin(
         owner_area=owner.code,
         origin=OriginLevel.COMMUNE.value if owner.level == "commune" else OriginLevel.PROVINCE.value,
@@ -185,9 +209,7 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
         version=1,
         created_at=now,
         updated_at=now,
-        tts_engine=data.tts_engine,
-        tts_voice=data.tts_voice,
-        **{name: getattr(data, name) for name in CONTENT_FIELDS},
+        **{name: getattr(data, name) for name in (*CONTENT_FIELDS, *AUDIO_FIELDS)},
     )
     db.add(bulletin)
     db.flush()
@@ -213,42 +235,49 @@ def update(
     changes: Mapping[str, Any],
     source_ip: str | None = None,
 ) -> Bulletin:
-    """Change the content: a new version; an approved or scheduled bulletin goes back for approval."""
+    """Change the content: a new version; an approved or scheduled bulletin goes back for approval.
+
+    Audio made for the old text or jingles is dropped (speech.ensure_speech makes it again)."""
     bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
     path = _path(db, bulletin.owner_area)
     _require(principal, WRITE_ROLES, path, Action.EDIT)
     if next_state(Action.EDIT, State(bulletin.state)) is None:
         raise TransitionRefused(Action.EDIT.value, bulletin.state)
-    unknown = set(changes) - set(CONTENT_FIELDS) - {"tts_engine", "tts_voice"}
+    unknown = set(changes) - set(CONTENT_FIELDS) - set(AUDIO_FIELDS)
     if unknown:
         raise InvalidBulletin(sorted(unknown)[0], "cannot be changed")
     data = BulletinInput(
-        owner_area=bulletin.owner_area,
-        tts_engine=bulletin.tts_engine,
-        tts_voice=bulletin.tts_voice,
-        **{name: getattr(bulletin, name) for name in CONTENT_FIELDS},
+        owner_area=bulletin.owner_area, **{name: getattr(bulletin, name) for name in (*CONTENT_FIELDS, *AUDIO_FIELDS)}
     )
     for name, value in changes.items():
         setattr(data, name, value)
+    if "media_sha256" in changes:  # new audio: it says itself how it was made (a hash alone: no source, no voice)
+        for name in AUDIO_FIELDS:
+            setattr(data, name, changes.get(name))
     _check_content(db, data, now=utcnow())
     _check_target(db, data, path)
+    _check_jingles(db, data, bulletin.owner_area, before=bulletin)
     changed = [
         f.name
         for f in fields(BulletinInput)
-        if f.name in changes and getattr(bulletin, f.name) != getattr(data, f.name)
+        if (f.name in changes or f.name in AUDIO_FIELDS) and getattr(bulletin, f.name) != getattr(data, f.name)
     ]
-    if not changed:
+    if not set(changed) & set(CONTENT_FIELDS):
         return bulletin
     for name in changed:
         setattr(bulletin, name, getattr(data, name))
-    if bulletin.tts_engine and ("text" in changed or "media_sha256" in changed):
-        if "media_sha256" not in changed:
-            bulletin.media_sha256 = None  # the speech read the old text
-        bulletin.tts_engine = bulletin.tts_voice = None
+    jingles_changed = bool(set(changed) & set(jingles.SLOTS))
+    if "media_sha256" not in changed:
+        if bulletin.tts_engine and ("text" in changed or jingles_changed):
+            bulletin.media_sha256 = None  # the speech read the old text, or plays between the old jingles
+            bulletin.tts_engine = bulletin.tts_voice = None
+        elif bulletin.audio_source_sha256 and jingles_changed:
+            bulletin.media_sha256 = None  # the file is mixed again with the new jingles
     bulletin.version += 1
     bulletin.updated_at = utcnow()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
-    _decide(db, bulletin, action=Action.EDIT, actor=principal.username, source_ip=source_ip, detail={"fields": changed})
+    shown = [name for name in changed if name in CONTENT_FIELDS]
+    _decide(db, bulletin, action=Action.EDIT, actor=principal.username, source_ip=source_ip, detail={"fields": shown})
     db.flush()
     return bulletin
 
@@ -263,7 +292,7 @@ def precheck(db: Session, *, principal: Principal, bulletin: Bulletin, action: A
             raise TransitionRefused(action.value, bulletin.state)
         if bulletin.priority != Priority.EMERGENCY.value:
             raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
-        if not bulletin.text.strip() and not bulletin.media_sha256:
+        if not bulletin.text.strip() and not has_audio(bulletin):
             raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
         _check_speakable(bulletin)
         return
@@ -276,19 +305,42 @@ def check_submittable(bulletin: Bulletin) -> None:
     """Refuse (nothing changed) what ``submit`` would refuse: wrong state, no content, garbled text."""
     if next_state(Action.SUBMIT, State(bulletin.state)) is None:
         raise TransitionRefused(Action.SUBMIT.value, bulletin.state)
-    if not bulletin.text.strip() and not bulletin.media_sha256:
+    if not bulletin.text.strip() and not has_audio(bulletin):
         raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
     _check_speakable(bulletin)
 
 
+def has_audio(bulletin: Bulletin) -> bool:
+    """True when the bulletin has its audio, or a file of its own waiting to be mixed again with new jingles."""
+    return bool(bulletin.media_sha256 or bulletin.audio_source_sha256)
+
+
 def _check_speakable(bulletin: Bulletin) -> None:
     """A text that will be read aloud (no recorded audio) must not be garbled: it is flagged, never read."""
-    if bulletin.media_sha256 or not bulletin.text.strip():
+    if has_audio(bulletin) or not bulletin.text.strip():
         return
     try:
         ensure_speakable(normalize(bulletin.text))
     except UnspeakableText as exc:
         raise InvalidBulletin("text", str(exc)) from None
+
+
+def _attachable(db: Session, principal: Principal, bulletin_id: int, version: int, field: str) -> Bulletin:
+    """The bulletin if audio made from ``version`` may become its audio now."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.EDIT)
+    if bulletin.version != version:
+        raise InvalidBulletin(field, f"the {field} changed while its audio was made; try again")
+    if State(bulletin.state) in (State.ON_AIR, State.DONE, State.CANCELLED):
+        raise TransitionRefused("attach speech to", bulletin.state)
+    return bulletin
+
+
+def _set_audio(bulletin: Bulletin, version: int, sha256: str) -> None:
+    bulletin.media_sha256 = sha256
+    for snapshot in bulletin.versions:
+        if snapshot.version == version:
+            snapshot.media_sha256 = sha256
 
 
 def attach_speech(
@@ -304,19 +356,26 @@ def attach_speech(
     source_ip: str | None = None,
 ) -> Bulletin:
     """Speech synthesised from version ``version``'s text becomes its audio (same version; engine recorded)."""
-    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
-    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.EDIT)
-    if bulletin.version != version:
-        raise InvalidBulletin("text", "the text changed while its speech was made; try again")
-    if State(bulletin.state) in (State.ON_AIR, State.DONE, State.CANCELLED):
-        raise TransitionRefused("attach speech to", bulletin.state)
-    bulletin.media_sha256, bulletin.tts_engine, bulletin.tts_voice = sha256, engine, voice
-    for snapshot in bulletin.versions:
-        if snapshot.version == version:
-            snapshot.media_sha256 = sha256
+    bulletin = _attachable(db, principal, bulletin_id, version, "text")
+    _set_audio(bulletin, version, sha256)
+    bulletin.tts_engine, bulletin.tts_voice = engine, voice
     audit(db, actor=principal.username, action="bulletin.speech", object_type="bulletin", object_id=str(bulletin.id),
           area_code=bulletin.owner_area, source_ip=source_ip, summary=f"{engine} {voice}",
           detail={"version": version, "media": sha256, **dict(record)})  # fmt: skip
+    db.flush()
+    return bulletin
+
+
+def attach_mix(
+    db: Session, *, principal: Principal, bulletin_id: int, version: int, sha256: str, source_ip: str | None = None
+) -> Bulletin:
+    """The bulletin's own file, mixed again with version ``version``'s jingles, becomes its audio (same version)."""
+    bulletin = _attachable(db, principal, bulletin_id, version, "jingles")
+    _set_audio(bulletin, version, sha256)
+    audit(db, actor=principal.username, action="bulletin.remixed", object_type="bulletin", object_id=str(bulletin.id),
+          area_code=bulletin.owner_area, source_ip=source_ip, summary=bulletin.title[:200],
+          detail={"version": version, "media": sha256, "source": bulletin.audio_source_sha256,
+                  "intro_jingle_id": bulletin.intro_jingle_id, "outro_jingle_id": bulletin.outro_jingle_id})  # fmt: skip
     db.flush()
     return bulletin
 

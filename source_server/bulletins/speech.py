@@ -1,9 +1,11 @@
 """A bulletin's audio: speech synthesised from its text (normalised first), or a file the writer uploaded.
 
-Both go through the one audio pipeline (loudness, format) and the content-addressed media store. Speech made
-from the text belongs to the version whose text it reads: the version number does not change, the bulletin
-records which engine and voice produced it (and why earlier engines were skipped), and editing the text
-drops it. An uploaded file is content the writer chose, so it makes a new version like any edit.
+Both go through the one audio pipeline (loudness, format, the bulletin's intro and outro jingles mixed in) and
+the content-addressed media store. Speech made from the text belongs to the version whose text it reads: the
+version number does not change, the bulletin records which engine and voice produced it (and why earlier engines
+were skipped), and editing the text or the jingles drops it. An uploaded file is content the writer chose, so it
+makes a new version like any edit; its decoded source is kept losslessly, and when the jingles change it is mixed
+again from that source (same version, like speech).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from source_server.accounts.service import Principal, audit
+from source_server.audio.config import PipelineConfig
 from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TtsError, describe
-from source_server.audio.pipeline import prepare_audio
+from source_server.audio.pipeline import Jingle, ProcessedAudio, keep_source, prepare_audio
 from source_server.audio.textnorm import Normalized, UnspeakableText, ensure_speakable, normalize
 from source_server.audio.tts import Gender, Speech
-from source_server.bulletins import service
+from source_server.bulletins import jingles, service
 from source_server.bulletins.exceptions import InvalidBulletin
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.workflow import Action
@@ -54,8 +57,11 @@ async def speak(
     gender: Gender = "female",
     voice: str | None = None,
     audited: bool = False,
+    intro: Jingle | None = None,
+    outro: Jingle | None = None,
 ) -> Spoken:
-    """Normalise ``text``, refuse it when garbled, synthesise it (engines in order) and store the audio.
+    """Normalise ``text``, refuse it when garbled, synthesise it (engines in order) between the jingles, if any,
+    and store the audio.
 
     ``audited``: write an audit entry for the stored speech (a preview; a bulletin's speech is audited when
     attached). InvalidBulletin("text", …) when the text cannot or could not be spoken.
@@ -66,15 +72,35 @@ async def speak(
     except UnspeakableText as exc:
         raise InvalidBulletin("text", str(exc)) from None
     try:
-        speech: Speech = await runtime.tts.speak(list(reading.sentences), gender=gender, voice=voice)
+        speech: Speech = await runtime.tts.speak(
+            list(reading.sentences), gender=gender, voice=voice, intro=intro, outro=outro
+        )
     except TtsError as exc:
         raise InvalidBulletin("text", _why(exc)) from None
+    except AudioRejected as exc:  # a jingle's stored source no longer decodes
+        raise InvalidBulletin("intro_jingle_id", describe(exc)) from None
     with runtime.sessions.begin() as db:
         store_media(db, store=runtime.media, audio=speech.audio, original_name="speech.mp3", actor=actor)
         if audited:
             audit(db, actor=actor, action="media.speech", object_type="media", object_id=speech.audio.sha256,
                   summary=f"{speech.engine} {speech.voice}", detail=speech.record())  # fmt: skip
     return Spoken(speech.audio.sha256, speech.audio.duration_ms, speech.engine, speech.voice, speech.record(), reading)
+
+
+def _limits(runtime: Runtime, size: int) -> dict[str, Any]:
+    """The pipeline limits for a bulletin's audio (a kept source may be larger than an upload may be)."""
+    settings = runtime.settings
+    return {"max_bytes": max(settings.max_upload_bytes, size), "max_seconds": settings.max_audio_seconds}
+
+
+async def _mix(runtime: Runtime, source: bytes, intro: Jingle | None, outro: Jingle | None) -> ProcessedAudio:
+    """A bulletin's own file (its kept source) between its jingles, in the device format."""
+    try:
+        return await asyncio.to_thread(
+            prepare_audio, source, "source.flac", intro=intro, outro=outro, **_limits(runtime, len(source))
+        )
+    except AudioRejected as exc:
+        raise InvalidBulletin("audio", describe(exc)) from None
 
 
 async def ensure_speech(
@@ -85,15 +111,31 @@ async def ensure_speech(
     for_action: Action = Action.SUBMIT,
     source_ip: str | None = None,
 ) -> Bulletin | None:
-    """Give a text-only bulletin its speech before ``for_action`` (submit, send directly, or an edit that sends it
-    back to the approver); None when it needs none. Everything ``for_action`` would refuse is refused first."""
+    """Give a bulletin its audio before ``for_action`` (submit, send directly, or an edit that sends it back to the
+    approver): speech for a text-only one, its own file mixed again after its jingles changed; None when it needs
+    none. Everything ``for_action`` would refuse is refused first."""
     with runtime.sessions() as db:
         bulletin = service.get(db, principal=principal, bulletin_id=bulletin_id)
         service.precheck(db, principal=principal, bulletin=bulletin, action=for_action)
-        if bulletin.media_sha256 or not bulletin.text.strip():
+        source = bulletin.audio_source_sha256
+        if bulletin.media_sha256 or (not source and not bulletin.text.strip()):
             return None
         text, version = bulletin.text, bulletin.version
-    spoken = await speak(runtime, text=text, actor=principal.username)
+        intro, outro = jingles.sounds(db, runtime.media, bulletin.intro_jingle_id, bulletin.outro_jingle_id)
+    if source:
+        path = runtime.media.path_for(source, "flac")
+        if path is None:
+            raise InvalidBulletin(
+                "audio", "the bulletin's uploaded file is missing from the media store; upload it again"
+            )
+        audio = await _mix(runtime, path.read_bytes(), intro, outro)
+        with runtime.sessions.begin() as db:
+            store_media(db, store=runtime.media, audio=audio, original_name="mixed.mp3", actor=principal.username)
+            return service.attach_mix(
+                db, principal=principal, bulletin_id=bulletin_id, version=version, sha256=audio.sha256,
+                source_ip=source_ip,
+            )  # fmt: skip
+    spoken = await speak(runtime, text=text, actor=principal.username, intro=intro, outro=outro)
     with runtime.sessions.begin() as db:
         return service.attach_speech(
             db,
@@ -117,27 +159,32 @@ async def upload_audio(
     filename: str,
     source_ip: str | None = None,
 ) -> Bulletin:
-    """Put an uploaded or recorded file through the pipeline and make it the bulletin's audio (a new version)."""
-    settings = runtime.settings
+    """Put an uploaded or recorded file through the pipeline with the bulletin's jingles and make it the bulletin's
+    audio (a new version); its decoded source is kept for mixing again."""
     with runtime.sessions() as db:
-        service.get(db, principal=principal, bulletin_id=bulletin_id)  # 404 before any work
+        bulletin = service.get(db, principal=principal, bulletin_id=bulletin_id)  # 404 before any work
+        chosen = (bulletin.intro_jingle_id, bulletin.outro_jingle_id)
+        intro, outro = jingles.sounds(db, runtime.media, *chosen)
+    limits = _limits(runtime, 0)
     try:
-        audio = await asyncio.to_thread(
-            prepare_audio,
-            data,
-            filename,
-            max_bytes=settings.max_upload_bytes,
-            max_seconds=settings.max_audio_seconds,
-        )
+        source = await asyncio.to_thread(
+            keep_source, data, filename, config=PipelineConfig(max_bytes=limits["max_bytes"]),
+            max_seconds=limits["max_seconds"],
+        )  # fmt: skip
     except AudioRejected as exc:
         raise InvalidBulletin("audio", describe(exc)) from None
+    audio = await _mix(runtime, source.data, intro, outro)
     with runtime.sessions.begin() as db:
+        now = service.get(db, principal=principal, bulletin_id=bulletin_id)
+        if (now.intro_jingle_id, now.outro_jingle_id) != chosen:
+            raise InvalidBulletin("audio", "the jingles changed while the file was processed; upload it again")
+        runtime.media.put_bytes(source.data, source.ext)
         store_media(db, store=runtime.media, audio=audio, original_name=filename[:255], actor=principal.username)
         return service.update(
             db,
             principal=principal,
             bulletin_id=bulletin_id,
-            changes={"media_sha256": audio.sha256},
+            changes={"media_sha256": audio.sha256, "audio_source_sha256": source.sha256},
             source_ip=source_ip,
         )
 

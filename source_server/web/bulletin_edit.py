@@ -51,6 +51,8 @@ def _values(
     valid_until: str,
     text: str,
     version: str = "0",
+    intro_jingle_id: str = "",
+    outro_jingle_id: str = "",
 ) -> FormValues:
     return FormValues(
         title=title,
@@ -62,6 +64,8 @@ def _values(
         valid_from=valid_from,
         valid_until=valid_until,
         text=text,
+        intro_jingle_id=intro_jingle_id,
+        outro_jingle_id=outro_jingle_id,
         version=int(version) if version.isdigit() else 0,
     )
 
@@ -124,12 +128,15 @@ async def create(
     valid_from: Text = "",
     valid_until: Text = "",
     text: Text = "",
+    intro_jingle_id: Text = "",
+    outro_jingle_id: Text = "",
     then: Text = "",
 ) -> Response:
     """Save a new draft (and submit it when asked), or show the form again with the reason."""
     values = _values(
-        title, category_code, priority, owner_area, target_scope, target_codes, valid_from, valid_until, text
-    )
+        title, category_code, priority, owner_area, target_scope, target_codes, valid_from, valid_until, text,
+        intro_jingle_id=intro_jingle_id, outro_jingle_id=outro_jingle_id,
+    )  # fmt: skip
     sessions = request.app.state.runtime.sessions
     try:
         with sessions.begin() as db:
@@ -213,12 +220,15 @@ async def save_edit(
     valid_until: Text = "",
     text: Text = "",
     version: Text = "0",
+    intro_jingle_id: Text = "",
+    outro_jingle_id: Text = "",
     then: Text = "",
 ) -> Response:
     """Save a new version of the version the form was opened on (and submit a draft when asked)."""
     values = _values(
-        title, category_code, priority, "", target_scope, target_codes, valid_from, valid_until, text, version
-    )
+        title, category_code, priority, "", target_scope, target_codes, valid_from, valid_until, text, version,
+        intro_jingle_id, outro_jingle_id,
+    )  # fmt: skip
     sessions = request.app.state.runtime.sessions
     ip = client_ip(request)
     try:
@@ -237,7 +247,9 @@ async def save_edit(
             if submitted:
                 service.check_submittable(bulletin)
             done = "saved" if bulletin.version != before else "unchanged"
-            resynthesise = bulletin.state == State.SUBMITTED.value and not bulletin.media_sha256
+            resynthesise = not bulletin.media_sha256 and (
+                bulletin.state == State.SUBMITTED.value or bool(bulletin.audio_source_sha256)
+            )
     except (FormError, StaleForm, BulletinError) as exc:
         with sessions() as db:
             errors, status = _refusal(exc, db, user.lang)
@@ -248,7 +260,7 @@ async def save_edit(
             return _form(request, user, db, values, bulletin=found, errors=errors, status_code=status)
     if submitted:
         return await _submit(request, user, bulletin_id)
-    if resynthesise:  # an approved bulletin went back for approval: the approver hears the new text
+    if resynthesise:  # back for approval: the approver hears the new text; an own file is mixed with new jingles
         try:
             await ensure_speech(
                 request.app.state.runtime,

@@ -41,6 +41,17 @@ _INVALID: tuple[tuple[str, str, str], ...] = (
     ("target_codes", r"^(?P<code>\S+) is no longer active", "bulletin.err.target_merged"),
     ("target_codes", r"^(?P<code>\S+) is not a known", "bulletin.err.target_unknown"),
     ("version", r"now version (?P<n>\d+)", "bulletin.err.version"),
+    *(
+        (field, pattern, key)
+        for field in ("intro_jingle_id", "outro_jingle_id")
+        for pattern, key in (
+            (r"outside", "jingle.err.outside"),
+            (r"no longer active", "jingle.err.inactive"),
+            (r"not an", "jingle.err.kind"),
+            (r"hash", "jingle.err.by_hash"),
+            (r"missing", "jingle.err.missing"),
+        )
+    ),
     ("reason", r"", "bulletin.err.reason"),
 )
 FORM_FIELD = {"target_type": "target", "target_codes": "target"}

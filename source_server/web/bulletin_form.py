@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from protocols import Priority
 from source_server.accounts.service import Principal
-from source_server.bulletins import service
+from source_server.bulletins import jingles, service
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.workflow import WRITE_ROLES
 from source_server.fleet import service as fleet
@@ -54,6 +54,8 @@ class FormValues:
     valid_from: str = ""
     valid_until: str = ""
     text: str = ""
+    intro_jingle_id: str = ""
+    outro_jingle_id: str = ""
     version: int = 0
 
     @classmethod
@@ -71,6 +73,8 @@ class FormValues:
             valid_from=to_local_input(b.valid_from),
             valid_until=to_local_input(b.valid_until),
             text=b.text,
+            intro_jingle_id=str(b.intro_jingle_id or ""),
+            outro_jingle_id=str(b.outro_jingle_id or ""),
             version=b.version,
         )
 
@@ -145,6 +149,16 @@ def target_of(values: FormValues, owner: Area | None) -> tuple[str, list[str]] |
     raise FormError("target", "bulletin.err.scope")
 
 
+def jingle_id(value: str, name: str) -> int | None:
+    """A jingle select's value: empty for none ("Không có"), else a jingle's id (FormError when not a number)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise FormError(name, "jingle.err.choice")
+    return int(value)
+
+
 def content(values: FormValues, owner: Area | None) -> dict[str, Any]:
     """The content fields for ``service.create`` / ``service.update`` (FormError for a value the form refuses)."""
     out: dict[str, Any] = {
@@ -152,12 +166,36 @@ def content(values: FormValues, owner: Area | None) -> dict[str, Any]:
         "category_code": values.category_code,
         "priority": values.priority,
         "text": values.text.replace("\r\n", "\n"),
+        "intro_jingle_id": jingle_id(values.intro_jingle_id, "intro_jingle_id"),
+        "outro_jingle_id": jingle_id(values.outro_jingle_id, "outro_jingle_id"),
         "valid_from": from_local_input(values.valid_from, "valid_from"),
         "valid_until": from_local_input(values.valid_until, "valid_until"),
     }
     target = target_of(values, owner)
     if target is not None:
         out["target_type"], out["target_codes"] = target
+    return out
+
+
+def jingle_choices(db: Session, owners: list[Area], values: FormValues) -> dict[str, list[dict[str, Any]]]:
+    """For each slot (intro, outro), the jingles some owner may use, each with the owners it is for (the script
+    shows only the chosen owner's); a bulletin's current choice stays listed even when since deactivated."""
+    usable = jingles.usable_by_area(db, [o.code for o in owners])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, slot in jingles.SLOTS.items():
+        found: dict[int, dict[str, Any]] = {}
+        for owner, rows in usable.items():
+            for j in rows:
+                if not jingles.fits(j, slot):
+                    continue
+                found.setdefault(j.id, {"id": j.id, "name": j.name, "seconds": j.duration_ms / 1000, "owners": []})
+                found[j.id]["owners"].append(owner)
+        current = getattr(values, name)
+        if current.isdigit() and int(current) not in found:
+            kept = jingles.names(db, [int(current)])
+            if kept:
+                found[int(current)] = {"id": int(current), "name": kept[int(current)], "seconds": 0, "owners": []}
+        out[slot] = sorted(found.values(), key=lambda o: (o["name"], o["id"]))
     return out
 
 
@@ -195,4 +233,5 @@ def form_context(
         "text_max": service.TEXT_MAX,
         "chars_per_minute": CHARS_PER_MINUTE,
         "count_text": count_text(len(values.text), lang),
+        "jingles": jingle_choices(db, owners, values),
     }

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from protocols import Priority
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.diff import FieldChange, TextOp, version_diff
-from source_server.bulletins.models import Bulletin
+from source_server.bulletins.models import Bulletin, Jingle
 from source_server.bulletins.workflow import (
     COMMUNE_APPROVERS,
     EMERGENCY_SENDERS,
@@ -42,6 +43,7 @@ class Names:
     levels: dict[str, str]
     parents: dict[str, str | None]
     categories: dict[str, str]
+    jingles: dict[int, str] = field(default_factory=dict)
 
     def area(self, code: str) -> str:
         """The area's name, else its code."""
@@ -55,8 +57,13 @@ def names(db: Session, lang: str) -> Names:
         c.code: (c.name_en if lang == "en" and c.name_en else c.name_vi)
         for c in service.categories(db, active_only=False)
     }
+    jingles = {j.id: j.name for j in db.scalars(select(Jingle))}
     return Names(
-        {a.code: a.name for a in areas}, {a.code: a.level for a in areas}, {a.code: a.parent_code for a in areas}, cats
+        {a.code: a.name for a in areas},
+        {a.code: a.level for a in areas},
+        {a.code: a.parent_code for a in areas},
+        cats,
+        jingles,
     )
 
 
@@ -75,7 +82,7 @@ def allowed_actions(db: Session, principal: Principal, bulletin: Bulletin) -> se
     path = fleet.area_path(db, bulletin.owner_area)
     owner = fleet.get_area(db, bulletin.owner_area)
     state = State(bulletin.state)
-    has_content = bool(bulletin.text.strip() or bulletin.media_sha256)
+    has_content = bool(bulletin.text.strip()) or service.has_audio(bulletin)
     write = principal.can(WRITE_ROLES, path)
     decide = principal.can(approver_roles(owner.level if owner else "commune"), path)
     out: set[str] = set()
@@ -148,6 +155,8 @@ def _value(name: str, value: Any, n: Names, lang: str) -> str:
         return ", ".join(n.area(c) for c in value)
     if name == "media_sha256":
         return t("bulletin.audio.file", lang).format(hash=value[:12])
+    if name in ("intro_jingle_id", "outro_jingle_id"):
+        return n.jingles.get(value, f"#{value}")
     return str(value)
 
 
@@ -193,6 +202,12 @@ def target_text(target_type: str, codes: list[str], n: Names, lang: str) -> str:
     label = t(f"bulletin.target_type.{target_type}", lang)
     shown = codes if target_type in ("group", "devices") else [n.area(c) for c in codes]
     return f"{label}: {', '.join(shown)}"
+
+
+def jingles_text(bulletin: Bulletin, n: Names, lang: str) -> str:
+    """The chosen jingles in words ("Nhạc mở đầu: … · Nhạc kết thúc: …"); empty when none."""
+    chosen = (("jingle.slot.intro", bulletin.intro_jingle_id), ("jingle.slot.outro", bulletin.outro_jingle_id))
+    return " · ".join(f"{t(key, lang)}: {n.jingles.get(j, f'#{j}')}" for key, j in chosen if j is not None)
 
 
 def validity_text(bulletin: Bulletin, lang: str) -> str:

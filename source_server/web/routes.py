@@ -11,6 +11,7 @@ from source_server.web import (
     dashboard,
     devices,
     emergency,
+    jingles,
     pages,
     people,
     programme,
@@ -18,5 +19,17 @@ from source_server.web import (
 )
 
 web_router = APIRouter(include_in_schema=False)
-for _module in (pages, dashboard, devices, alarms, areas, people, bulletins, emergency, proof_devices, programme):
+for _module in (
+    pages,
+    dashboard,
+    devices,
+    alarms,
+    areas,
+    people,
+    bulletins,
+    jingles,
+    emergency,
+    proof_devices,
+    programme,
+):
     web_router.include_router(_module.router)

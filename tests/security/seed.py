@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import SigningKey, Target
 from source_server.accounts.models import ApiToken, User, WebSession
-from source_server.accounts.service import Role, audit, create_user, hash_token, issue_token
+from source_server.accounts.service import Principal, Role, audit, create_user, hash_token, issue_token
 from source_server.accounts.sessions import create_session
 from source_server.app import create_app
 from source_server.audio.tts_setup import build_chain
+from source_server.bulletins import jingles
 from source_server.bulletins import service as bulletins
 from source_server.config import Settings
 from source_server.db import utcnow
@@ -105,6 +106,11 @@ def _seed_side(db: Session, key: str, settings: Settings, signer: SigningKey, st
     db.flush()
     side.alarm_id, side.command_id, side.media_sha256 = alarm.id, command.id, media.sha256
     side.bulletin_id = new_bulletin(db, commune, submitted=True)
+    editor = Principal(username="seed", grants=frozenset({(Role.COMMUNE_EDITOR, commune)}))
+    side.jingle_id = jingles.create(
+        db, store=store, principal=editor, owner_area=commune, name=f"Nhạc hiệu {NAMES[key]}", kind="intro",
+        prepared=jingles.prepare(tone_wav(), "tone.wav"),
+    ).id  # fmt: skip
     seed_programme(db, side)
     return side
 

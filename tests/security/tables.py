@@ -54,6 +54,7 @@ PATH_PARAMS: dict[str, Callable[[Side, World], str]] = {
     "slot_id": lambda s, w: str(s.slot_id),
     "item_id": lambda s, w: str(s.item_id),
     "day": lambda s, w: programme.DAY.isoformat(),
+    "jingle_id": lambda s, w: str(s.jingle_id),
 }
 # Query parameters that filter by something of one commune (a commune-A caller asking for B's).
 QUERY_FILTERS: dict[str, Callable[[Side, World], str]] = {
@@ -340,6 +341,33 @@ WRITES |= {
         PROGRAMME_ROLES,
         lambda s, w: {"json": {"bulletin_id": s.priority_bulletin_id}},
         why="the bulletin's own area decides: its writers insert it into the programmes it targets",
+    ),
+}
+
+# Jingles (issue 4): an area's bulletin writers manage them; everyone who reads the area sees them.
+JINGLE_WHY = "the area is in the form: one outside your areas is a 422 saying so (nothing written)"
+WRITES |= {
+    ("POST", "/api/v1/jingles"): Write(
+        WRITE_ROLES,
+        lambda s, w: {
+            "data": {"name": "Nhạc mở đầu mới", "kind": "intro", "owner_area": s.commune},
+            "files": {"file": ("nhac.wav", _tone_wav(), "audio/wav")},
+        },
+        refusals=frozenset({403, 422}),
+        why=JINGLE_WHY,
+    ),
+    ("PATCH", "/api/v1/jingles/{jingle_id}"): Write(WRITE_ROLES, lambda s, w: {"json": {"name": "Nhạc hiệu đổi tên"}}),
+    ("POST", "/ui/jingles"): Write(
+        WRITE_ROLES,
+        lambda s, w: {
+            "data": {"name": "Nhạc kết thúc mới", "kind": "outro", "owner_area": s.commune},
+            "files": {"file": ("nhac.wav", _tone_wav(), "audio/wav")},
+        },
+        refusals=frozenset({403, 422}),
+        why=JINGLE_WHY,
+    ),
+    ("POST", "/ui/jingles/{jingle_id:int}"): Write(
+        WRITE_ROLES, lambda s, w: {"data": {"action": "rename", "name": "Nhạc hiệu trang"}}
     ),
 }
 

@@ -2,7 +2,7 @@
 
 Province 64 with communes A (23563) and B (23575) of the sample areas. Each commune has speakers, a board,
 presence and connectivity events, an open alarm, a ``play`` broadcast with its deliveries, a submitted
-bulletin, an audit entry and a spare API token of its viewer; one more broadcast goes to the whole province
+bulletin, a jingle, an audit entry and a spare API token of its viewer; one more broadcast goes to the whole province
 (deliveries in both).
 Users: one per role on the province (``p-<role>``), on A (``a-<role>``) and on B (``b-<role>``), each with
 a bearer token, a read-only token and a browser session; ``ab-narrowed`` is an operator of A and B whose
@@ -53,6 +53,7 @@ class Side:
     item_id: int = 0
     spare_bulletin_id: int = 0
     priority_bulletin_id: int = 0
+    jingle_id: int = 0
     clerk: str = ""
     """A user of this commune who is none of the actors (for the user-management routes)."""
     people: list[str] = field(default_factory=list)

@@ -123,6 +123,18 @@
   const previewError = document.getElementById("preview-error");
   const previewStale = document.getElementById("preview-stale");
   let heardFor = null;
+  const jingleSelects = ["b-intro", "b-outro"].map(function (id) { return document.getElementById(id); });
+
+  /** The chosen intro and outro (null for none), as the preview request names them. */
+  function jingles() {
+    const ids = jingleSelects.map(function (s) { return s && s.value ? Number(s.value) : null; });
+    return { intro_jingle_id: ids[0], outro_jingle_id: ids[1] };
+  }
+  /** What a preview was made of: the text and the jingles around it. */
+  function heardKey() {
+    const j = jingles();
+    return text.value + "\u0000" + j.intro_jingle_id + "\u0000" + j.outro_jingle_id;
+  }
 
   function fallbackText(f) {
     const online = f.engine === "edge";
@@ -152,14 +164,16 @@
     const chosen = document.querySelector('input[name="preview_gender"]:checked');
     previewBtn.disabled = true;
     A.say(previewStatus, t("audio.busy"));
-    const r = await A.post("/api/v1/bulletins/speech-preview", { text: typed, gender: chosen ? chosen.value : "female" });
+    const key = heardKey();
+    const body = Object.assign({ text: typed, gender: chosen ? chosen.value : "female" }, jingles());
+    const r = await A.post("/api/v1/bulletins/speech-preview", body);
     previewBtn.disabled = false;
     A.say(previewStatus, "");
     if (!r.ok) {
       A.say(previewError, r.error);
       return;
     }
-    heardFor = typed;
+    heardFor = key;
     player.src = "/media/" + r.body.sha256 + ".mp3";
     engineLine.textContent = engineText(r.body);
     durationLine.textContent = t("audio.duration", { d: A.clock(r.body.duration_ms / 1000) });
@@ -170,9 +184,13 @@
 
   if (previewBtn) previewBtn.addEventListener("click", listen);
 
+  function markStale() {
+    if (previewStale && heardFor !== null) previewStale.hidden = heardKey() === heardFor;
+  }
   text.addEventListener("input", function () {
     const stale = document.getElementById("reading-stale");
     if (stale && readFor !== null) stale.hidden = text.value === readFor;
-    if (previewStale && heardFor !== null) previewStale.hidden = text.value === heardFor;
+    markStale();
   });
+  jingleSelects.forEach(function (s) { if (s) s.addEventListener("change", markStale); });
 })();

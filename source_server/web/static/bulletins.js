@@ -43,6 +43,18 @@
     const checked = scopes.find(function (r) { return r.checked; });
     return checked ? checked.value : "";
   }
+  /** Offer only the jingles the chosen owner may use (a kept, since deactivated choice stays). */
+  function syncJingles(code) {
+    form.querySelectorAll("select.jingle-select").forEach(function (select) {
+      Array.from(select.options).forEach(function (opt) {
+        if (!opt.value || !opt.dataset.owners) return;
+        const on = !code || opt.dataset.owners.split(" ").indexOf(code) >= 0;
+        opt.hidden = !on;
+        opt.disabled = !on;
+        if (!on && opt.selected) select.value = "";
+      });
+    });
+  }
   /** Show the labels of the owner's level and only its parts, and only when "some places" is chosen. */
   function sync() {
     const level = ownerLevel();
@@ -56,6 +68,7 @@
       fs.hidden = !on;
       fs.disabled = !on;
     });
+    syncJingles(code);
   }
   if (owner) owner.addEventListener("change", sync);
   scopes.forEach(function (r) { r.addEventListener("change", sync); });

@@ -10,12 +10,25 @@ from source_server.web.strings import (
     dashboard,
     devices,
     emergency,
+    jingles,
     people,
     programme,
     proof,
 )
 
-MODULES = (core, dashboard, devices, alarms, areas, people, bulletins, emergency, proof, programme)
+MODULES = (
+    core,
+    dashboard,
+    devices,
+    alarms,
+    areas,
+    people,
+    bulletins,
+    emergency,
+    proof,
+    programme,
+    jingles,
+)
 
 
 def merged() -> dict[str, dict[str, str]]:
