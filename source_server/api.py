@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from source_server.accounts.api import router as accounts_router
 from source_server.accounts.people_api import router as people_router
+from source_server.audio.dictionary.api import router as abbreviations_router
 from source_server.bulletins.api import router as bulletins_router
 from source_server.bulletins.jingles_api import router as jingles_router
 from source_server.dispatch.api import router as dispatch_router
@@ -24,3 +25,4 @@ api_router.include_router(accounts_router, tags=["accounts"])
 api_router.include_router(people_router, tags=["accounts"])
 api_router.include_router(scheduling_router, tags=["scheduling"])
 api_router.include_router(reports_router, tags=["reports"])
+api_router.include_router(abbreviations_router, tags=["abbreviations"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User, WebSession
+from source_server.audio.dictionary.models import Abbreviation
 from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
 from source_server.db import Base
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
@@ -10,6 +11,7 @@ from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, De
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
 
 __all__ = [
+    "Abbreviation",
     "Alarm",
     "ApiToken",
     "Area",

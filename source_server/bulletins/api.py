@@ -12,8 +12,11 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
+from sqlalchemy.orm import Session
 
-from source_server.accounts.service import ADMIN_ROLES, READ_ROLES, audit
+from source_server.accounts.service import ADMIN_ROLES, READ_ROLES, Principal, audit
+from source_server.audio.dictionary.exceptions import NotFound
+from source_server.audio.dictionary.service import check_text_area, entries_for
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins import jingles, onair, service
 from source_server.bulletins.diff import version_diff
@@ -87,11 +90,22 @@ def put_category(db: SessionDep, user: CurrentUser, body: CategoryCreate, reques
     return category
 
 
+def _dictionary_area(db: Session, user: Principal, area: str | None) -> str | None:
+    """The area whose abbreviation dictionary reads a preview: one the caller reads (404 otherwise), or None."""
+    if area:
+        try:
+            check_text_area(db, user, area)
+        except NotFound:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such area in your areas.") from None
+    return area or None
+
+
 @router.post("/reading", response_model=Reading)
-def reading(user: CurrentUser, body: ReadingRequest) -> Reading:
-    """The text as it will be read aloud (numbers, dates, abbreviations in words), legacy encodings repaired,
-    garbled passages flagged: what the writer checks before submitting. Changes nothing."""
-    result = normalize(body.text)
+def reading(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, body: ReadingRequest) -> Reading:
+    """The text as it will be read aloud (numbers, dates, abbreviations in words with the dictionary of ``area``),
+    legacy encodings repaired, garbled passages flagged: what the writer checks before submitting. Changes nothing."""
+    area = _dictionary_area(db, user, body.area) or runtime.settings.province_code
+    result = normalize(body.text, abbreviations=entries_for(db, area))
     reason = ""
     try:
         ensure_speakable(result)
@@ -243,6 +257,8 @@ async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechReq
     jingles, stored by hash."""
     if not user.areas_for(WRITE_ROLES):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only bulletin writers make speech.")
+    with runtime.sessions() as db:
+        area = _dictionary_area(db, user, body.area)
     with _domain_errors():
         with runtime.sessions() as db:
             for field in jingles.SLOTS:
@@ -250,7 +266,7 @@ async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechReq
             intro, outro = jingles.sounds(db, runtime.media, body.intro_jingle_id, body.outro_jingle_id)
         spoken = await speak(
             runtime, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True,
-            intro=intro, outro=outro,
+            intro=intro, outro=outro, area=area,
         )  # fmt: skip
     return SpeechPreview(
         url=media_url(runtime.settings, spoken.sha256),

@@ -182,6 +182,8 @@ class ReadingRequest(BaseModel):
     """A text to see as it will be read aloud."""
 
     text: str = Field(max_length=30_000)
+    area: str | None = Field(default=None, max_length=32)
+    """Whose abbreviation dictionary reads it (the bulletin's owner area); the province's when left out."""
 
 
 class ReadingWarning(BaseModel):
@@ -213,6 +215,8 @@ class SpeechRequest(BaseModel):
     text: str = Field(max_length=30_000)
     gender: Literal["female", "male"] = "female"
     voice: str | None = Field(default=None, max_length=64)
+    area: str | None = Field(default=None, max_length=32)
+    """Whose abbreviation dictionary reads it (the bulletin's owner area); the province's when left out."""
     intro_jingle_id: int | None = Field(default=None, ge=1)
     outro_jingle_id: int | None = Field(default=None, ge=1)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from source_server.accounts.service import Principal, audit
 from source_server.audio.config import PipelineConfig
+from source_server.audio.dictionary.service import entries_for
 from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TtsError, describe
 from source_server.audio.pipeline import Jingle, ProcessedAudio, keep_source, prepare_audio
 from source_server.audio.textnorm import Normalized, UnspeakableText, ensure_speakable, normalize
@@ -57,6 +58,7 @@ async def speak(
     gender: Gender = "female",
     voice: str | None = None,
     audited: bool = False,
+    area: str | None = None,
     intro: Jingle | None = None,
     outro: Jingle | None = None,
 ) -> Spoken:
@@ -64,9 +66,12 @@ async def speak(
     and store the audio.
 
     ``audited``: write an audit entry for the stored speech (a preview; a bulletin's speech is audited when
-    attached). InvalidBulletin("text", …) when the text cannot or could not be spoken.
+    attached). ``area``: whose abbreviation dictionary reads the text (the province's without one).
+    InvalidBulletin("text", …) when the text cannot or could not be spoken.
     """
-    reading = normalize(text)
+    with runtime.sessions() as db:
+        abbreviations = entries_for(db, area or runtime.settings.province_code)
+    reading = normalize(text, abbreviations=abbreviations)
     try:
         ensure_speakable(reading)
     except UnspeakableText as exc:
@@ -120,7 +125,7 @@ async def ensure_speech(
         source = bulletin.audio_source_sha256
         if bulletin.media_sha256 or (not source and not bulletin.text.strip()):
             return None
-        text, version = bulletin.text, bulletin.version
+        text, version, area = bulletin.text, bulletin.version, bulletin.owner_area
         intro, outro = jingles.sounds(db, runtime.media, bulletin.intro_jingle_id, bulletin.outro_jingle_id)
     if source:
         path = runtime.media.path_for(source, "flac")
@@ -135,7 +140,7 @@ async def ensure_speech(
                 db, principal=principal, bulletin_id=bulletin_id, version=version, sha256=audio.sha256,
                 source_ip=source_ip,
             )  # fmt: skip
-    spoken = await speak(runtime, text=text, actor=principal.username, intro=intro, outro=outro)
+    spoken = await speak(runtime, text=text, actor=principal.username, area=area, intro=intro, outro=outro)
     with runtime.sessions.begin() as db:
         return service.attach_speech(
             db,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from source_server.web import (
+    abbreviations,
     alarms,
     areas,
     bulletins,
@@ -31,5 +32,6 @@ for _module in (
     emergency,
     proof_devices,
     programme,
+    abbreviations,
 ):
     web_router.include_router(_module.router)

@@ -33,6 +33,7 @@ from source_server.fleet import csvio
 from source_server.fleet.models import Alarm, DeviceEvent, Presence
 from source_server.fleet.service import DeviceInput, create_device
 from tests.dispatch.helpers import RecordingPublisher
+from tests.security.abbreviations import seed_abbreviation
 from tests.security.programme import seed_programme
 from tests.security.world import AUTH, COMMUNES, IP, NAMES, PASSWORD, PROVINCE, Actor, Side, World, new_bulletin
 
@@ -112,6 +113,7 @@ def _seed_side(db: Session, key: str, settings: Settings, signer: SigningKey, st
         prepared=jingles.prepare(tone_wav(), "tone.wav"),
     ).id  # fmt: skip
     seed_programme(db, side)
+    seed_abbreviation(db, side)
     return side
 
 

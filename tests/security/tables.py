@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from source_server.accounts.service import ADMIN_ROLES, BROADCAST_ROLES, OPERATE_ROLES, Role
+from source_server.audio.dictionary.service import EDIT_ROLES as DICTIONARY_ROLES
 from source_server.bulletins.workflow import COMMUNE_APPROVERS, EMERGENCY_SENDERS, WRITE_ROLES
 from source_server.scheduling.access import PROGRAMME_ROLES
-from tests.security import programme, programme_pages
+from tests.security import abbreviations, programme, programme_pages
 from tests.security.world import PASSWORD, THIRD_COMMUNE, Side, World
 
 PUBLIC: dict[tuple[str, str], str] = {
@@ -417,4 +418,26 @@ READS |= {
     ("GET", f"{PAGES}/slots/new"): Write(PROGRAMME_ROLES),
     ("GET", f"{PAGES}/slots/{{slot_id}}/edit"): Write(PROGRAMME_ROLES),
     ("GET", f"{PAGES}/place"): Write(PROGRAMME_ROLES),
+}
+
+# The abbreviation dictionary (issue 4): the province's entries are changed by its administrators, a commune's by
+# its staff (editors, approvers) and the province's administrators; reading it is open to every reader of the area.
+ABBREVIATIONS = "/api/v1/abbreviations"
+PATH_PARAMS["entry_id"] = abbreviations.entry_of
+WRITES |= {
+    ("POST", ABBREVIATIONS): Write(
+        DICTIONARY_ROLES,
+        lambda s, w: {"json": {"area_code": s.commune, "abbreviation": "KDC", "reading": "khu dân cư"}},
+    ),
+    ("PATCH", f"{ABBREVIATIONS}/{{entry_id}}"): Write(
+        DICTIONARY_ROLES, lambda s, w: {"json": {"reading": "tổ dân phố"}}
+    ),
+    ("DELETE", f"{ABBREVIATIONS}/{{entry_id}}"): Write(DICTIONARY_ROLES, ready=abbreviations.fresh_entry),
+    ("POST", "/ui/abbreviations"): Write(
+        DICTIONARY_ROLES, lambda s, w: {"data": {"area": s.commune, "abbreviation": "KV", "reading": "khu vực"}}
+    ),
+    ("POST", "/ui/abbreviations/{entry_id}/edit"): Write(
+        DICTIONARY_ROLES, lambda s, w: {"data": {"abbreviation": abbreviations.SEEDED, "reading": "tổ dân phố số"}}
+    ),
+    ("POST", "/ui/abbreviations/{entry_id}/delete"): Write(DICTIONARY_ROLES, ready=abbreviations.fresh_entry),
 }

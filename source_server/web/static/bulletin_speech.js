@@ -23,6 +23,12 @@
   const panel = document.getElementById("reading");
   let readFor = null; // the text the panel shows the reading of
 
+  /** Whose abbreviation dictionary reads the text: the chosen owner area (the province's when none is chosen). */
+  function dictionaryArea() {
+    const owner = document.getElementById("b-owner");
+    return (owner && owner.value) || (panel && panel.dataset.area) || null;
+  }
+
   /** The repaired text with each problem's span in a <mark> (positions index ``source``). */
   function marked(source, warnings) {
     const spans = warnings
@@ -105,7 +111,7 @@
     }
     readingBtn.disabled = true;
     panel.replaceChildren(el("p", { className: "audio-status", text: t("reading.busy") }));
-    const r = await A.post("/api/v1/bulletins/reading", { text: typed });
+    const r = await A.post("/api/v1/bulletins/reading", { text: typed, area: dictionaryArea() });
     readingBtn.disabled = false;
     if (r.ok) show(r.body, typed);
     else panel.replaceChildren(el("p", { className: "error", role: "alert", text: r.error }));
@@ -166,6 +172,7 @@
     A.say(previewStatus, t("audio.busy"));
     const key = heardKey();
     const body = Object.assign({ text: typed, gender: chosen ? chosen.value : "female" }, jingles());
+    body.area = dictionaryArea();
     const r = await A.post("/api/v1/bulletins/speech-preview", body);
     previewBtn.disabled = false;
     A.say(previewStatus, "");

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from source_server.web.strings import (
+    abbreviations,
     alarms,
     areas,
     bulletins,
@@ -27,6 +28,7 @@ MODULES = (
     emergency,
     proof,
     programme,
+    abbreviations,
     jingles,
 )
 
