@@ -51,6 +51,7 @@ from protocols import (
 log = logging.getLogger(__name__)
 KillMode = Literal["abort", "freeze"]
 _LAST_ACKS = 2000
+_IMPLIED_BY_STARTED = frozenset({AckStatus.RECEIVED, AckStatus.DOWNLOADED})
 
 
 def _unverified_id(raw: bytes) -> str | None:
@@ -90,6 +91,8 @@ class Agent:
         """Acks not yet sent on this connection, oldest first."""
         self._unacked: list[Ack] = []
         self._holding = 0
+        self._held: list[Ack] = []
+        """Acks made while held (``_acks_together``), not yet sent."""
         """Acks sent and waiting for their PUBACK, in the order sent (at most ``config.ack_window``)."""
         self._last_ack: OrderedDict[str, Ack] = OrderedDict()
         self._client: MqttClient | None = None
@@ -265,17 +268,33 @@ class Agent:
         self._last_ack.move_to_end(command_id)
         while len(self._last_ack) > _LAST_ACKS:
             self._last_ack.popitem(last=False)
+        if status is AckStatus.STARTED and self._holding:
+            self._drop_implied(command_id)
         self._outbox.append(ack)
+        if self._holding:
+            self._held.append(ack)
         self._kick_drain()
+
+    def _drop_implied(self, command_id: str) -> None:
+        """A play that starts in the instant it arrived or finished downloading says only ``started``: the
+        ``received`` and ``downloaded`` made in the same instant (still held) are implied by it (PROTOCOL.md §5)."""
+        for ack in [a for a in self._held if a.command_id == command_id and a.status in _IMPLIED_BY_STARTED]:
+            self._held.remove(ack)
+            for i in range(len(self._outbox) - 1, -1, -1):
+                if self._outbox[i] is ack:
+                    del self._outbox[i]
+                    break
 
     @contextlib.contextmanager
     def _acks_together(self) -> Iterator[None]:
-        """Acks made inside are sent when it ends, in one write (``downloaded``, ``preempted``, ``started``)."""
+        """Acks made inside are sent when it ends, in one write (``preempted``, ``started``...)."""
         self._holding += 1
         try:
             yield
         finally:
             self._holding -= 1
+            if not self._holding:
+                self._held.clear()
             self._kick_drain()
 
     def _kick_drain(self) -> None:

@@ -17,11 +17,13 @@ from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED
 
 PENDING = "pending"
 _CHUNK = 400
-_TIME_FIELD = {
-    AckStatus.RECEIVED: "received_at",
-    AckStatus.DOWNLOADED: "downloaded_at",
-    AckStatus.STARTED: "started_at",
+_TIME_FIELDS = {
+    AckStatus.RECEIVED: ("received_at",),
+    AckStatus.DOWNLOADED: ("received_at", "downloaded_at"),
+    AckStatus.STARTED: ("received_at", "downloaded_at", "started_at"),
 }
+"""The times an ack sets when still empty: its own, and those of the states it implies (a play started in the
+instant it arrived is acked ``started`` alone, PROTOCOL.md §5)."""
 _COLUMNS = (
     Delivery.command_id,
     Delivery.device_id,
@@ -91,10 +93,10 @@ def apply_acks(db: Session, acks: list[AckIn]) -> int:
         if _is_terminal(row["status"]) or _is_replay_refusal(ack):
             continue
         fields: set[str] = set()
-        field = _TIME_FIELD.get(ack.status)
-        if field is not None and row[field] is None:
-            row[field] = item.at
-            fields.add(field)
+        for field in _TIME_FIELDS.get(ack.status, ()):
+            if row[field] is None:
+                row[field] = item.at
+                fields.add(field)
         if ack.status.rank > _rank(row["status"]):
             row["status"] = ack.status.value
             fields.add("status")

@@ -63,6 +63,29 @@ async def test_acks_move_forward_never_backward(db, settings, signer, store, med
     assert _delivery(db, cid, "d-V11-1").status == "pending", "no ack, no claim"
 
 
+async def test_started_alone_stands_for_received_and_downloaded_without_overwriting_their_times(
+    db, settings, signer, store, media, fleet
+) -> None:
+    """A cached emergency is acked ``started`` alone (PROTOCOL.md §5): its delivery must still show when it was
+    received and downloaded (else proof of play would list a started device as never received), and a device that
+    did say ``received`` earlier keeps that earlier time."""
+    cid = _broadcast(db, settings, signer, media, Target(area=("64", "C1", "V11")))
+    dispatcher = Dispatcher(sessions=db, settings=settings, mqtt=RecordingPublisher(), signer=signer, media=store)
+    dispatcher.on_ack("d-V11-1", _ack(cid, AckStatus.RECEIVED), utcnow())
+    await dispatcher.flush_acks()
+    received_earlier = _delivery(db, cid, "d-V11-1").received_at
+    await asyncio.sleep(0.01)
+    t = utcnow()
+    dispatcher.on_ack("d-V11-0", _ack(cid, AckStatus.STARTED), t)
+    dispatcher.on_ack("d-V11-1", _ack(cid, AckStatus.STARTED), t)
+    await dispatcher.flush_acks()
+    alone = _delivery(db, cid, "d-V11-0")
+    assert alone.status == "started"
+    assert alone.received_at == alone.downloaded_at == alone.started_at == t
+    said = _delivery(db, cid, "d-V11-1")
+    assert said.received_at == received_earlier < said.downloaded_at == said.started_at == t
+
+
 async def test_preempted_then_done_and_rejected_with_reason(db, settings, signer, store, media, fleet) -> None:
     cid = _broadcast(db, settings, signer, media, Target(area=("64", "C1", "V11")))
     dispatcher = Dispatcher(sessions=db, settings=settings, mqtt=RecordingPublisher(), signer=signer, media=store)

@@ -81,7 +81,7 @@ async def test_commune_broadcast_with_shared_download_bad_keys_and_failing_media
     record = fleet.acks[cid]
     assert len(record) == 40
     ok = next(d for d in record if d not in fleet.bad_signature | fleet.failing)
-    assert [s for s, _ in record[ok]] == ["received", "downloaded", "started", "done"]
+    assert [s for s, _ in record[ok]] == ["received", "started", "done"]  # started implies downloaded
     times = [t for _, t in record[ok]]
     # playing takes 0.2 s; each time is when the ack's PUBACK came back, so allow for broker jitter
     assert times == sorted(times) and times[-1] - times[0] >= 0.1
