@@ -28,15 +28,37 @@ def verify(media: MediaRef, data: bytes) -> bytes:
 
 
 class HttpFetcher:
-    """Downloads with a shared httpx client, refusing bodies larger than announced."""
+    """Downloads with a shared httpx client, refusing bodies larger than announced.
 
-    def __init__(self, client: httpx.AsyncClient, timeout_s: float = 60.0) -> None:
-        self.client, self.timeout_s = client, timeout_s
+    A dropped link or a server error is tried again (``attempts`` in all, ``backoff_s`` doubling between them):
+    above all a pooled keep-alive connection the server closed while idle ("Server disconnected without sending a
+    response"), which would otherwise fail the first download after a quiet spell on every device at once. A
+    wrong size or hash, or a 4xx answer, is final at once.
+    """
+
+    def __init__(
+        self, client: httpx.AsyncClient, timeout_s: float = 60.0, attempts: int = 3, backoff_s: float = 0.5
+    ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.client, self.timeout_s, self.attempts, self.backoff_s = client, timeout_s, attempts, backoff_s
 
     async def fetch(self, media: MediaRef) -> bytes:
-        """GET the URL and verify it."""
+        """GET the URL and verify it, trying again after transient failures."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return verify(media, await self._get(media))
+            except _Transient as exc:
+                if attempt == self.attempts:
+                    raise MediaError("download_error", f"{exc} (after {attempt} attempts)") from None
+                await asyncio.sleep(self.backoff_s * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _get(self, media: MediaRef) -> bytes:
         try:
             async with self.client.stream("GET", media.url, timeout=self.timeout_s) as resp:
+                if resp.status_code >= 500:
+                    raise _Transient(f"HTTP {resp.status_code} for {media.url}")
                 if resp.status_code != 200:
                     raise MediaError("download_error", f"HTTP {resp.status_code} for {media.url}")
                 chunks, size = [], 0
@@ -46,8 +68,12 @@ class HttpFetcher:
                         raise MediaError("size_mismatch", f"{media.url} is larger than {media.size} bytes")
                     chunks.append(chunk)
         except httpx.HTTPError as exc:
-            raise MediaError("download_error", f"{type(exc).__name__}: {exc}") from None
-        return verify(media, b"".join(chunks))
+            raise _Transient(f"{type(exc).__name__}: {exc}") from None
+        return b"".join(chunks)
+
+
+class _Transient(Exception):
+    """A download failure worth another try (link dropped, timeout, 5xx)."""
 
 
 class SharedFetcher:
