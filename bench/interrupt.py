@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from bench._common import FleetProc, bench_server, emit, finish_args, parser, stats, wait_until
-from bench.emergency import tone
+from bench.emergency import broker_cpu_s, tone
+from source_server.dispatch.models import Delivery
 
 
 async def run(args: Any) -> None:
@@ -61,7 +64,14 @@ async def run(args: Any) -> None:
                     return
                 _, _, normal = await post(long_l, "normal", "Bản tin thường")
                 if await everywhere(normal["id"], "started") is None:
-                    emit(phase="normal", error="the long item did not start everywhere")
+                    acks = (await fleet.call(op="acks", command_id=normal["id"]))["acks"]
+                    said = Counter("/".join(s for s, _ in v) for v in acks.values())
+                    with bench.runtime.sessions() as db:
+                        reasons = Counter(
+                            db.scalars(select(Delivery.reason).where(Delivery.command_id == normal["id"]))
+                        )
+                    emit(phase="normal", error="the long item did not start everywhere", acks=dict(said),
+                         silent=n - len(acks), reasons=dict(reasons))  # fmt: skip
                     return
                 await asyncio.sleep(2)
                 results = []
@@ -69,12 +79,14 @@ async def run(args: Any) -> None:
                     if a.profile:  # the fleet's CPU over this emergency (its figures are then worse, not used)
                         await fleet.call(op="profile", seconds=8, path=f"{a.profile}.{label}")
                     fleet_cpu0, server_cpu0 = (await fleet.call(op="cpu"))["cpu_s"], time.process_time()
+                    broker_cpu0 = broker_cpu_s(bench)
                     t0, api_s, em = await post(audio, "emergency", f"Khẩn cấp {label}")
                     t_all = await everywhere(em["id"], "started")
                     # CPU seconds the fleet and the server (with this driver) spent until all started: the work
                     # itself, which the wall-clock figures share out over 2 cores with whatever else runs
                     cpu = {"fleet_s": round((await fleet.call(op="cpu"))["cpu_s"] - fleet_cpu0, 2),
-                           "server_s": round(time.process_time() - server_cpu0, 2)}  # fmt: skip
+                           "server_s": round(time.process_time() - server_cpu0, 2),
+                           "broker_s": round(broker_cpu_s(bench) - broker_cpu0, 2)}  # fmt: skip
                     done = await everywhere(em["id"], "done")
                     reply = await fleet.call(op="acks", command_id=em["id"])
                     acks = reply["acks"]
