@@ -90,10 +90,10 @@ class Agent:
         self._outbox: deque[Ack] = deque(maxlen=config.ack_queue_max)
         """Acks not yet sent on this connection, oldest first."""
         self._unacked: list[Ack] = []
+        """Acks sent and waiting for their PUBACK, in the order sent (at most ``config.ack_window``)."""
         self._holding = 0
         self._held: list[Ack] = []
         """Acks made while held (``_acks_together``), not yet sent."""
-        """Acks sent and waiting for their PUBACK, in the order sent (at most ``config.ack_window``)."""
         self._last_ack: OrderedDict[str, Ack] = OrderedDict()
         self._client: MqttClient | None = None
         self._run_task: asyncio.Task[None] | None = None
