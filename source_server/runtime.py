@@ -32,6 +32,9 @@ from source_server.mqtt import MqttClient
 from source_server.scheduling.scheduler import ProgrammeScheduler
 
 log = logging.getLogger(__name__)
+_MQTT_IN = {c: MQTT_IN.labels(c.value) for c in DeviceChannel}
+"""The received-message counter's child per channel, looked up once: ``labels()`` on every message was a twentieth
+of the server's CPU in a 10,000-device ack burst."""
 
 
 class Runtime:
@@ -130,4 +133,4 @@ class Runtime:
             MQTT_REJECTED.labels("bad_payload").inc()
             log.info("device %s sent a bad %s: %s", dt.device_id, channel, exc.reason)
             return
-        MQTT_IN.labels(channel).inc()
+        _MQTT_IN[dt.channel].inc()
