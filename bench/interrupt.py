@@ -8,6 +8,9 @@ before playing; the simulator fetches one copy per process and shares it, as a l
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
 import time
 from collections import Counter
 from typing import Any
@@ -78,6 +81,14 @@ async def run(args: Any) -> None:
                 for k, (label, audio) in enumerate((("cached", short_a), ("download", short_b))):
                     if a.profile:  # the fleet's CPU over this emergency (its figures are then worse, not used)
                         await fleet.call(op="profile", seconds=8, path=f"{a.profile}.{label}")
+                        spy = shutil.which("py-spy")
+                        if spy:  # and the server's (this process, every thread), when py-spy is installed
+                            await asyncio.create_subprocess_exec(
+                                spy, "record", "-p", str(os.getpid()), "-d", "4", "-r", "200", "-f", "raw",
+                                "-o", f"{a.profile}.{label}.server", "--nonblocking",
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            )  # fmt: skip
+                            await asyncio.sleep(0.5)
                     fleet_cpu0, server_cpu0 = (await fleet.call(op="cpu"))["cpu_s"], time.process_time()
                     broker_cpu0 = broker_cpu_s(bench)
                     t0, api_s, em = await post(audio, "emergency", f"Khẩn cấp {label}")
