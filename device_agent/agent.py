@@ -70,6 +70,7 @@ class Agent:
     def __init__(self, config: AgentConfig) -> None:
         self.config = config
         self.device_id = config.device_id
+        self._skew_s, self._skew = 0.0, timedelta(0)
         self.identity = DeviceIdentity(config.device_id, config.area_path, frozenset(config.groups))
         self.state = AgentState(config.state_dir)
         self.cache: MediaCache = (
@@ -115,7 +116,9 @@ class Agent:
 
     def now(self) -> datetime:
         """The device clock (host clock plus the configured skew)."""
-        return datetime.now(UTC) + timedelta(seconds=self.config.clock_offset_s)
+        if self.config.clock_offset_s != self._skew_s:  # the skew as a timedelta, made again only if it changed
+            self._skew_s, self._skew = self.config.clock_offset_s, timedelta(seconds=self.config.clock_offset_s)
+        return datetime.now(UTC) + self._skew
 
     def start(self) -> None:
         """Begin connecting (and reconnecting) in the background."""
@@ -272,8 +275,9 @@ class Agent:
             self._drop_implied(command_id)
         self._outbox.append(ack)
         if self._holding:
-            self._held.append(ack)
-        self._kick_drain()
+            self._held.append(ack)  # sent when the hold ends
+        else:
+            self._kick_drain()
 
     def _drop_implied(self, command_id: str) -> None:
         """A play that starts in the instant it arrived or finished downloading says only ``started``: the
