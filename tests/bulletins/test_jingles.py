@@ -48,7 +48,7 @@ def _files(tmp_path: Path) -> set[str]:
 
 def _audit(db: sessionmaker[Session], action: str) -> list[AuditEntry]:
     with db() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 async def _library(api: Api, tmp_path: Path) -> dict[str, int]:

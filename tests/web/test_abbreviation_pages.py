@@ -80,7 +80,9 @@ async def test_an_editor_adds_changes_and_removes_an_entry_and_try_it_reads_with
         assert r.status_code == 303 and "done=deleted" in r.headers["location"]
         assert entries(db) == [(A, "HTX", "")]
     with db() as s:
-        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "abbreviation")).all()
+        actions = s.scalars(
+            select(AuditEntry.action).where(AuditEntry.object_type == "abbreviation").order_by(AuditEntry.id)
+        ).all()
     assert list(actions) == [
         "abbreviation.created",
         "abbreviation.updated",
