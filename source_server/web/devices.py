@@ -25,7 +25,7 @@ from source_server.fleet.uptime import local_today, uptime
 from source_server.web import device_view as view
 from source_server.web.device_chart import uptime_chart
 from source_server.web.i18n import t
-from source_server.web.templating import localtime, render
+from source_server.web.templating import localtime, page_links, render
 
 router = APIRouter(include_in_schema=False)
 LOCAL_TIME_S = functools.partial(localtime, seconds=True)
@@ -139,7 +139,7 @@ def device_list(
         "pages": pages,
         "first_shown": view.number((f.page - 1) * PAGE_SIZE + 1, lang),
         "last_shown": view.number((f.page - 1) * PAGE_SIZE + len(items), lang),
-        "page_links": _page_links(f, pages),
+        "page_links": page_links(f.page, pages, lambda n: "/ui/devices?" + f.query(page=n)),
         "statuses": presence_queries.STATUSES,
         "kinds": KINDS,
         "vendors": vendor_options,
@@ -169,21 +169,6 @@ def _page(db: Session, f: Filters, areas: set[str]) -> tuple[list[dict[str, Any]
         f.page = -(-total // PAGE_SIZE)
         items, total = presence_queries.list_devices(db, offset=(f.page - 1) * PAGE_SIZE, **args)
     return items, total
-
-
-def _page_links(f: Filters, pages: int) -> dict[str, str | None]:
-    """First, previous, next and last page URLs keeping the filters (None where there is no such page)."""
-
-    def link(n: int) -> str:
-        return "/ui/devices?" + f.query(page=n)
-
-    more = f.page < pages
-    return {
-        "first": link(1) if f.page > 1 else None,
-        "prev": link(f.page - 1) if f.page > 1 else None,
-        "next": link(f.page + 1) if more else None,
-        "last": link(pages) if more else None,
-    }
 
 
 def _not_found(request: Request, user: WebUser, device_id: str) -> HTMLResponse:

@@ -36,7 +36,7 @@ from source_server.dispatch.schemas import DELIVERY_STATES
 from source_server.web import device_view as view
 from source_server.web.auth import WebContext
 from source_server.web.i18n import t
-from source_server.web.templating import localtime, render
+from source_server.web.templating import localtime, page_links, render
 
 router = APIRouter(include_in_schema=False)
 MAX_PAGE = 100_000
@@ -179,7 +179,6 @@ def _context(
         query = f.query(**changes)
         return base + ("?" + query if query else "")
 
-    more = f.page < pages
     return {
         "b": bulletin,
         "f": f,
@@ -200,12 +199,7 @@ def _context(
         "pages": pages,
         "state_link": lambda s: link(state=s, page=1),
         "csv_url": f"/ui/bulletins/{bulletin.id}/proof/devices.csv" + ("?" + f.query() if f.query() else ""),
-        "page_links": {
-            "first": link(page=1) if f.page > 1 else None,
-            "prev": link(page=f.page - 1) if f.page > 1 else None,
-            "next": link(page=f.page + 1) if more else None,
-            "last": link(page=pages) if more else None,
-        },
+        "page_links": page_links(f.page, pages, lambda n: link(page=n)),
         "proof_url": f"/ui/bulletins/{bulletin.id}/proof",
         "clear_url": base,
         "state_label": lambda s: t(f"device.delivery.{s}", lang),
