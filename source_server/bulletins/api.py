@@ -22,7 +22,7 @@ from source_server.bulletins import jingles, onair, service
 from source_server.bulletins.diff import version_diff
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, Category
-from source_server.bulletins.proof import bulletin_proof
+from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.schemas import (
     Approval,
     BulletinCreate,
@@ -246,8 +246,7 @@ def proof(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: i
     """Proof of play: per commune and per command, what each device said (received … done, failed, not reached)."""
     with _domain_errors():
         service.get(db, principal=user, bulletin_id=bulletin_id)
-    areas = user.areas_for(READ_ROLES)
-    communes = None if runtime.settings.province_code in areas else areas
+    communes = proof_scope(user.areas_for(READ_ROLES), runtime.settings.province_code)
     return asdict(bulletin_proof(db, bulletin_id=bulletin_id, communes=communes))
 
 

@@ -23,11 +23,12 @@ from source_server.bulletins.exceptions import (
     TransitionRefused,
 )
 from source_server.bulletins.models import Bulletin
-from source_server.bulletins.proof import bulletin_proof
+from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
 from source_server.deps import WebUser
 from source_server.dispatch.schemas import DELIVERY_STATES
 from source_server.fleet import service as fleet
+from source_server.web import device_view as view
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.i18n import t
 from source_server.web.templating import render
@@ -117,11 +118,12 @@ def _message(exc: BulletinError, lang: str) -> str:
 
 
 def _live(request: Request, user: WebContext, bulletin: Bulletin, **extra: Any) -> HTMLResponse:
-    areas = user.principal.areas_for(READ_ROLES)
-    settings = request.app.state.runtime.settings
+    communes = proof_scope(user.principal.areas_for(READ_ROLES), request.app.state.runtime.settings.province_code)
     with request.app.state.runtime.sessions() as db:
-        proof = bulletin_proof(db, bulletin_id=bulletin.id, communes=None if settings.province_code in areas else areas)
-        names = {a.code: a.name for a in fleet.list_areas(db)}
+        proof = bulletin_proof(db, bulletin_id=bulletin.id, communes=communes)
+        targets = [c.target.get("area") for c in proof.commands]
+        codes = [*proof.by_commune, *(a[-1] for a in targets if isinstance(a, list | tuple) and a)]
+        names = view.area_names(db, codes)  # only the areas shown (the page reloads every second while on air)
         can_stop = bulletin.state == State.ON_AIR.value and user.principal.can(
             EMERGENCY_SENDERS, fleet.area_path(db, bulletin.owner_area)
         )
