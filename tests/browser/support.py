@@ -47,3 +47,13 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def send_emergency(page: Page, base_url: str, *, commune: str, title: str, text: str) -> None:
+    """On the emergency screen: aim at ``commune``, write, check, and send (the page then shows it live)."""
+    await page.goto(f"{base_url}/ui/emergency")
+    await page.get_by_label("Phát tới").select_option(commune)
+    await page.get_by_label("Tiêu đề").fill(title)
+    await page.get_by_label("Nội dung sẽ được đọc").fill(text)
+    await page.get_by_role("button", name="Kiểm tra trước khi phát").click()
+    await page.get_by_role("button", name="PHÁT KHẨN CẤP NGAY").click()

@@ -7,7 +7,7 @@ from playwright.async_api import Browser, expect
 
 from source_server.serve import LiveServer
 from tests.browser.conftest import COMMUNE_A, fleet_for, login
-from tests.browser.support import screenshot
+from tests.browser.support import screenshot, send_emergency
 
 SPEAKERS = ["spk-a0", "spk-a1", "spk-a2"]
 
@@ -53,12 +53,13 @@ async def test_the_proof_of_play_page_of_a_finished_emergency_is_reachable_from_
     try:
         await fleet.wait_connected(timeout=20)
         page = await login(chromium_browser, live, "approver-a")
-        await page.goto(f"{live.url}/ui/emergency")
-        await page.get_by_label("Phát tới").select_option(COMMUNE_A)
-        await page.get_by_label("Tiêu đề").fill("Cảnh báo cháy rừng")
-        await page.get_by_label("Nội dung sẽ được đọc").fill("Nguy cơ cháy rừng cấp cao. Không đốt nương rẫy.")
-        await page.get_by_role("button", name="Kiểm tra trước khi phát").click()
-        await page.get_by_role("button", name="PHÁT KHẨN CẤP NGAY").click()
+        await send_emergency(
+            page,
+            live.url,
+            commune=COMMUNE_A,
+            title="Cảnh báo cháy rừng",
+            text="Nguy cơ cháy rừng cấp cao. Không đốt nương rẫy.",
+        )
         await expect(page.locator("#reached")).to_have_text("1", timeout=15_000)
         bulletin_url = page.url.replace("/ui/emergency/", "/ui/bulletins/")
         await page.goto(bulletin_url)

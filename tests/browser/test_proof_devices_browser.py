@@ -9,7 +9,7 @@ from playwright.async_api import Browser, expect
 
 from source_server.serve import LiveServer
 from tests.browser.conftest import COMMUNE_A, fleet_for, login
-from tests.browser.support import screenshot
+from tests.browser.support import screenshot, send_emergency
 
 RUNNING = ["spk-a0", "spk-a1", "spk-a2"]
 SILENT = ["brd-a0", "spk-a3", "spk-a4", "spk-a5"]
@@ -24,12 +24,13 @@ async def test_a_communes_count_on_the_proof_page_opens_the_list_of_its_devices(
     try:
         await fleet.wait_connected(timeout=20)
         page = await login(chromium_browser, live, "approver-a")
-        await page.goto(f"{live.url}/ui/emergency")
-        await page.get_by_label("Phát tới").select_option(COMMUNE_A)
-        await page.get_by_label("Tiêu đề").fill("Cảnh báo sạt lở đất")
-        await page.get_by_label("Nội dung sẽ được đọc").fill("Mưa lớn kéo dài. Bà con tránh xa sườn đồi.")
-        await page.get_by_role("button", name="Kiểm tra trước khi phát").click()
-        await page.get_by_role("button", name="PHÁT KHẨN CẤP NGAY").click()
+        await send_emergency(
+            page,
+            live.url,
+            commune=COMMUNE_A,
+            title="Cảnh báo sạt lở đất",
+            text="Mưa lớn kéo dài. Bà con tránh xa sườn đồi.",
+        )
         await expect(page.locator("#reached")).to_have_text("3", timeout=15_000)
 
         row = page.locator(f'#by-commune tr[data-commune="{COMMUNE_A}"]')
