@@ -103,6 +103,7 @@ class PresenceTracker:
         self._batch = store.Batch()
         self._oldest: float | None = None
         self._listeners: list[Callable[[str], None]] = []
+        self._offline_listeners: list[Callable[[str, datetime, datetime | None], None]] = []
         self._broker_up = False
         self._grace_from: datetime = utcnow()
         self._held: dict[str, tuple[int, datetime, datetime]] = {}
@@ -187,6 +188,10 @@ class PresenceTracker:
     def add_online_listener(self, cb: Callable[[str], None]) -> None:
         """Call ``cb(device_id)`` whenever a device becomes online (connected or came back)."""
         self._listeners.append(cb)
+
+    def add_offline_listener(self, cb: Callable[[str, datetime, datetime | None], None]) -> None:
+        """Call ``cb(device_id, at, last_seen)`` whenever a device is marked offline (its last sign of life too)."""
+        self._offline_listeners.append(cb)
 
     # --- ingestion -------------------------------------------------------------------------------
 
@@ -410,6 +415,8 @@ class PresenceTracker:
             self.alarms.check(device_id, status, at, at)
         if status == "online":
             self._notify_online(device_id)
+        elif status == "offline":
+            self._notify_offline(device_id, at, e.last_seen)
 
     def _notify_online(self, device_id: str) -> None:
         for cb in self._listeners:
@@ -417,6 +424,13 @@ class PresenceTracker:
                 cb(device_id)
             except Exception:
                 log.exception("online listener failed for %s", device_id)
+
+    def _notify_offline(self, device_id: str, at: datetime, last_seen: datetime | None) -> None:
+        for cb in self._offline_listeners:
+            try:
+                cb(device_id, at, last_seen)
+            except Exception:
+                log.exception("offline listener failed for %s", device_id)
 
     def _alarm(self, op: str, device_id: str, kind: str, at: datetime, detail: str) -> None:
         self._batch.alarm_ops.append((op, device_id, kind, at, detail))
