@@ -353,9 +353,10 @@ class Agent:
             cid = exc.command_id or _unverified_id(payload)
             if cid is None:
                 log.warning("%s: unusable message on %s: %s", self.device_id, topic, exc)
-            elif exc.reason == RejectReason.REPLAY and cid in self._last_ack:
-                self._outbox.append(self._last_ack[cid])  # a duplicate: say again where it stands, do nothing
-                self._kick_drain()
+            elif exc.reason == RejectReason.REPLAY:  # verified, accepted before: never rejected (PROTOCOL.md §4.3)
+                if cid in self._last_ack:
+                    self._outbox.append(self._last_ack[cid])  # a duplicate: say again where it stands, do nothing
+                    self._kick_drain()
             else:
                 with contextlib.suppress(ValueError):
                     self._ack(cid, AckStatus.REJECTED, exc.reason.value)

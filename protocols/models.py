@@ -3,7 +3,10 @@
 Device → server: :class:`StateMessage`, :class:`Telemetry`, :class:`Ack`.
 Server → device: :class:`CommandEnvelope` wrapping a signed :class:`CommandPayload` whose ``body``
 is one of :class:`PlayBody`, :class:`StopBody`, :class:`SetVolumeBody`, :class:`RebootBody`.
-Messages a device sends ignore unknown fields (forward compatible); what we send is strict.
+Every message ignores unknown fields when parsed (PROTOCOL.md §4.3, forward compatibility), in both
+directions: a device parsing a newer server's command, and a server parsing a newer device's ack. The one
+exception is a command's :class:`Target`: a key it does not know might narrow who the command is for, so a
+target with an unknown key, or with two keys, is refused (``malformed``) rather than read wider than meant.
 """
 
 from __future__ import annotations
@@ -44,9 +47,18 @@ class _Incoming(BaseModel):
 
 
 class _Outgoing(BaseModel):
-    """A server message: frozen, unknown fields refused at construction."""
+    """A server message: frozen; a device parsing it ignores unknown fields (newer servers may add some)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+def _one_key_schema(schema: dict[str, Any]) -> None:
+    """The published Target schema: exactly one of its keys, never null (the server never sends null)."""
+    schema["minProperties"] = schema["maxProperties"] = 1
+    for prop in schema["properties"].values():
+        branches = [b for b in prop.pop("anyOf") if b.get("type") != "null"]
+        prop.pop("default", None)
+        prop.update(branches[0])
 
 
 class DeviceKind(StrEnum):
@@ -130,8 +142,10 @@ class Ack(_Incoming):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class Target(_Outgoing):
-    """Who a command is for: exactly one of a device list, an area path or a group."""
+class Target(BaseModel):
+    """Who a command is for: exactly one of a device list, an area path or a group; any other key is refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_one_key_schema)
 
     devices: tuple[Id, ...] | None = Field(default=None, min_length=1, max_length=1000)
     area: tuple[Id, ...] | None = Field(default=None, min_length=1, max_length=3)

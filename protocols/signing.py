@@ -169,8 +169,9 @@ def verify_command(
 ) -> CommandPayload:
     """Everything a device checks before acting, in order; CommandRejected with the reason otherwise.
 
-    Signature, version, time window (expiry, not-yet-valid, lifetime), target, replay, type. On
-    success the id is remembered, so calling this twice with the same command raises ``replay``.
+    Signature, replay, version, time window (lifetime, expiry, not-yet-valid), target, type. On
+    success the id is remembered, so calling this twice with the same command raises ``replay`` — which is
+    not a rejection to ack: the device re-sends its latest ack for that id (PROTOCOL.md §4.3).
     """
     return check_command(open_envelope(raw, keyring), identity=identity, replay=replay, now=now, skew=skew)
 
@@ -183,9 +184,14 @@ def check_command(
     now: datetime | None = None,
     skew: timedelta = CLOCK_SKEW,
 ) -> CommandPayload:
-    """The checks after the signature (version, time window, target, replay, type) of an opened envelope."""
+    """The checks after the signature (replay, version, time window, target, type) of an opened envelope.
+
+    Replay comes first: a verified copy of an accepted id is the same command, whatever the clock says now.
+    """
     now = now or datetime.now(UTC)
     cid = payload.id
+    if replay.seen_before(cid):
+        raise CommandRejected(RejectReason.REPLAY, "", cid)
     if payload.v != PROTOCOL_VERSION:
         raise CommandRejected(RejectReason.UNSUPPORTED_VERSION, f"v={payload.v}", cid)
     if payload.exp - payload.iat > MAX_LIFETIME:
@@ -196,8 +202,6 @@ def check_command(
         raise CommandRejected(RejectReason.NOT_YET_VALID, f"issued at {payload.iat.isoformat()}", cid)
     if not payload.target.covers(identity.device_id, identity.area_path, identity.groups):
         raise CommandRejected(RejectReason.NOT_FOR_ME, "", cid)
-    if replay.seen_before(cid):
-        raise CommandRejected(RejectReason.REPLAY, "", cid)
     try:
         CommandType(payload.type)
         payload.parsed_body()

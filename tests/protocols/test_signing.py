@@ -86,6 +86,8 @@ def test_a_replayed_command_is_refused_the_second_time(key: SigningKey, keyring:
     verify(raw, keyring, guard)  # first time: accepted (without the guard it would be accepted again)
     assert verify(raw, keyring, ReplayGuard()).id == "cmd-1"
     assert rejected(raw, keyring, guard) is RejectReason.REPLAY
+    # still the same command after its expiry: `replay` (re-send the latest ack), never `expired` as its fate
+    assert rejected(raw, keyring, guard, now=NOW + timedelta(hours=2)) is RejectReason.REPLAY
 
 
 def test_expired_not_yet_valid_and_overlong_commands_are_refused(key: SigningKey, keyring: Keyring) -> None:
@@ -127,3 +129,47 @@ def test_envelope_round_trips_through_pem(key: SigningKey, keyring: Keyring) -> 
     raw = sign_command(payload(), again).model_dump_json()
     assert isinstance(CommandEnvelope.model_validate_json(raw), CommandEnvelope)
     assert verify(raw, keyring).id == "cmd-1"
+
+
+def signed_raw(obj: dict[str, object], key: SigningKey, **envelope: object) -> str:
+    """An envelope over hand-written payload JSON (what a newer or a buggy server could send)."""
+    raw = json.dumps(obj).encode()
+    return json.dumps({"kid": key.kid, "alg": "Ed25519", "payload": b64url(raw), "sig": b64url(key.private.sign(raw)), **envelope})
+
+
+def raw_payload(**over: object) -> dict[str, object]:
+    return {**json.loads(payload().model_dump_json(exclude_none=True)), **over}
+
+
+def test_a_newer_servers_unknown_fields_are_ignored_everywhere_but_the_target(key: SigningKey, keyring: Keyring) -> None:
+    media = {"url": "http://x/a.mp3", "sha256": "0" * 64, "size": 1, "duration_ms": 1, "codec": "opus"}
+    newer = raw_payload(type="play", trace="x", body={"media": media, "title": "t", "fade_in_ms": 200})
+    cmd = verify(signed_raw(newer, key, cert_chain=["k0"]), keyring)
+    assert cmd.parsed_body().media.sha256 == "0" * 64  # type: ignore[union-attr]
+    assert verify(signed_raw(raw_payload(id="c-vol", body={"volume": 5, "ramp_ms": 9}), key), keyring).id == "c-vol"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [{"area": ["64", "23561"], "group": "flood"}, {"area": ["64"], "polygon": [[1, 2]]}, {"polygon": [1]}, {}],
+)
+def test_a_target_with_two_keys_or_a_key_it_does_not_know_is_malformed(
+    target: dict[str, object], key: SigningKey, keyring: Keyring
+) -> None:
+    # read wider than meant, {"area": ["64"], "polygon": ...} would play in the whole province
+    assert rejected(signed_raw(raw_payload(target=target), key), keyring) is RejectReason.MALFORMED
+
+
+def test_a_missing_v_is_version_1_and_a_missing_alg_is_ed25519(key: SigningKey, keyring: Keyring) -> None:
+    no_v = raw_payload()
+    del no_v["v"]
+    assert verify(signed_raw(no_v, key), keyring).v == 1
+    env = json.loads(signed_raw(raw_payload(), key))
+    del env["alg"]
+    assert verify(json.dumps(env), keyring).id == "cmd-1"
+    assert rejected(signed_raw(raw_payload(v="2"), key), keyring) is RejectReason.UNSUPPORTED_VERSION
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "HS256", "none", ""])
+def test_an_alg_other_than_ed25519_is_malformed(alg: str, key: SigningKey, keyring: Keyring) -> None:
+    assert rejected(signed_raw(raw_payload(), key, alg=alg), keyring) is RejectReason.MALFORMED
