@@ -1,12 +1,15 @@
 """Worked examples of every message, signed with a published EXAMPLE key (never trusted in production).
 
-PROTOCOL.md quotes exactly these; a test checks the document against them.
+PROTOCOL.md quotes :func:`examples` at the fixed time ``T0`` (a test checks the document against them);
+``nguon protocol examples`` prints the same messages at the current time, so the command is not expired.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -16,6 +19,7 @@ from protocols.models import (
     CommandPayload,
     MediaRef,
     PlayBody,
+    ServerState,
     StateMessage,
     Target,
     Telemetry,
@@ -31,6 +35,11 @@ EXAMPLE_KID = "example"
 EXAMPLE_DEVICE = "spk-6423561-001"
 EXAMPLE_AREA = ("64", "23561", "2356101")
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+EXAMPLE_COMMAND_ID = "01JDEMO0000000000000000001"
+DEVICE_LOGIN = '"$DEVICE_PASSWORD"'
+"""What the documented commands pass to ``-P`` for a device (a shell variable the reader sets)."""
+SENDER_LOGIN = '-u "$MQTT_USER" -P "$MQTT_PASSWORD"'
+"""What they pass for the command's sender: a user allowed to publish on ``cmd`` topics (a test broker's)."""
 
 
 def example_key() -> SigningKey:
@@ -40,23 +49,42 @@ def example_key() -> SigningKey:
 
 @dataclass(frozen=True)
 class Example:
-    """One message as it appears on the wire."""
+    """One message as it appears on the wire, who sends it, and the schema it follows."""
 
     name: str
     topic: str
     payload: str
     retain: bool
+    schema: str
+    """File stem in ``protocols/schemas/``."""
+    sender: Literal["device", "server"]
+    device_id: str = EXAMPLE_DEVICE
     qos: int = 1
 
+    @property
+    def publishable(self) -> bool:
+        """False for ``server/state``: publishing it would overwrite the real server's retained presence."""
+        return self.topic != SERVER_STATE_TOPIC
 
-def example_play_payload() -> CommandPayload:
-    """An emergency play for commune 23561 of province 64."""
+    def command(self) -> str:
+        """The shell line that sends it (``-h``/``-p`` left to the reader), or reads it for ``server/state``."""
+        if not self.publishable:
+            return f"mosquitto_sub -u {self.device_id} -P {DEVICE_LOGIN} -v -C 1 -t '{self.topic}'"
+        login = f"-u {self.device_id} -P {DEVICE_LOGIN}" if self.sender == "device" else SENDER_LOGIN
+        flags = f"-q {self.qos}{' -r' if self.retain else ''}"
+        return f"mosquitto_pub {login} {flags} -t '{self.topic}' \\\n  -m {shlex.quote(self.payload)}"
+
+
+def example_play_payload(
+    now: datetime = T0, area: tuple[str, ...] = EXAMPLE_AREA, command_id: str = EXAMPLE_COMMAND_ID
+) -> CommandPayload:
+    """An emergency play for the commune of ``area`` (64/23561), issued at ``now``, valid for an hour."""
     return CommandPayload(
-        id="01JDEMO0000000000000000001",
+        id=command_id,
         type="play",
-        iat=T0,
-        exp=T0 + timedelta(hours=1),
-        target=Target(area=EXAMPLE_AREA[:2]),
+        iat=now,
+        exp=now + timedelta(hours=1),
+        target=Target(area=area[:2]),
         priority=Priority.EMERGENCY,
         origin=OriginLevel.PROVINCE,
         body=PlayBody(
@@ -71,36 +99,42 @@ def example_play_payload() -> CommandPayload:
     )
 
 
-def examples() -> list[Example]:
-    """Every example of PROTOCOL.md, in the order it shows them."""
-    dev = EXAMPLE_DEVICE
+def examples(
+    now: datetime = T0, *, device: str = EXAMPLE_DEVICE, area: tuple[str, ...] = EXAMPLE_AREA
+) -> list[Example]:
+    """Every example of PROTOCOL.md, in the order it shows them; at ``T0`` exactly as the document quotes them.
+
+    Another ``now`` gives the same messages issued then (a fresh ``iat``/``exp``, signed again with the example
+    key) and a new command id per minute, so a device that accepted yesterday's does not take it as a replay.
+    """
+    now = now.astimezone(UTC).replace(microsecond=0)
+    cid = EXAMPLE_COMMAND_ID if now == T0 else f"01JDEMO{now:%Y%m%d%H%M}"
     will = StateMessage(online=False, session=42)
     online = StateMessage(
-        online=True, session=42, at=T0, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30
+        online=True, session=42, at=now, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30
     )
-    telemetry = Telemetry(session=42, at=T0 + timedelta(seconds=30), uptime_s=30, volume=80, rssi_dbm=-71)
-    play = sign_command(example_play_payload(), example_key())
-    ack = Ack(
-        command_id="01JDEMO0000000000000000001", status=AckStatus.RECEIVED, at=T0 + timedelta(seconds=1), session=42
-    )
-    failed = Ack(
-        command_id="01JDEMO0000000000000000001",
-        status=AckStatus.REJECTED,
-        reason="bad_signature",
-        at=T0 + timedelta(seconds=1),
-        session=42,
-    )
+    telemetry = Telemetry(session=42, at=now + timedelta(seconds=30), uptime_s=30, volume=80, rssi_dbm=-71)
+    play = sign_command(example_play_payload(now, area, cid), example_key())
+    ack = Ack(command_id=cid, status=AckStatus.RECEIVED, at=now + timedelta(seconds=1), session=42)
+    failed = Ack(command_id=cid, status=AckStatus.REJECTED, reason="expired", at=now + timedelta(seconds=1), session=42)
+    server = ServerState(online=True, at=now, version="0.1.0")
+    state_topic = device_topic(device, DeviceChannel.STATE)
+    ack_topic = device_topic(device, DeviceChannel.ACK)
     return [
-        Example("will", device_topic(dev, DeviceChannel.STATE), dump(will).decode(), retain=True),
-        Example("online", device_topic(dev, DeviceChannel.STATE), dump(online).decode(), retain=True),
-        Example("telemetry", device_topic(dev, DeviceChannel.TELEMETRY), dump(telemetry).decode(), retain=False, qos=0),
-        Example("play", area_cmd_topic(EXAMPLE_AREA[:2]), dump(play).decode(), retain=False),
-        Example("ack", device_topic(dev, DeviceChannel.ACK), dump(ack).decode(), retain=False),
-        Example("ack-rejected", device_topic(dev, DeviceChannel.ACK), dump(failed).decode(), retain=False),
+        Example("will", state_topic, dump(will).decode(), True, "state", "device", device),
+        Example("online", state_topic, dump(online).decode(), True, "state", "device", device),
         Example(
-            "server-state",
-            SERVER_STATE_TOPIC,
-            '{"online":true,"at":"2026-11-23T00:00:00Z","version":"0.1.0"}',
-            retain=True,
+            "telemetry",
+            device_topic(device, DeviceChannel.TELEMETRY),
+            dump(telemetry).decode(),
+            False,
+            "telemetry",
+            "device",
+            device,
+            qos=0,
         ),
+        Example("play", area_cmd_topic(area[:2]), dump(play).decode(), False, "command-envelope", "server", device),
+        Example("ack", ack_topic, dump(ack).decode(), False, "ack", "device", device),
+        Example("ack-rejected", ack_topic, dump(failed).decode(), False, "ack", "device", device),
+        Example("server-state", SERVER_STATE_TOPIC, dump(server).decode(), True, "server-state", "server", device),
     ]

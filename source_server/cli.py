@@ -121,12 +121,38 @@ def protocol_schemas(
 
 
 @protocol_app.command("examples")
-def protocol_examples() -> None:
-    """Print the worked examples of PROTOCOL.md as mosquitto_pub commands."""
-    from protocols.examples import examples
+def protocol_examples(
+    at: Annotated[
+        str | None, typer.Option(help="Issue time (RFC 3339); default now. 2026-11-23T00:00:00Z prints PROTOCOL.md's.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="Device id in topics and acks.")] = "spk-6423561-001",
+    area: Annotated[str, typer.Option(help="That device's area path; the command goes to its commune.")] = (
+        "64/23561/2356101"
+    ),
+) -> None:
+    """Print PROTOCOL.md's examples as shell commands, the command signed now with the example key (not expired)."""
+    from protocols import ProtocolError
+    from protocols.examples import EXAMPLE_KID, example_key, examples
 
-    for e in examples():
-        typer.echo(f"mosquitto_pub -q {e.qos}{' -r' if e.retain else ''} -t '{e.topic}' -m '{e.payload}'")
+    try:
+        now = _rfc3339(at) if at else datetime.now(UTC)
+        shown = examples(now, device=device, area=tuple(p for p in area.split("/") if p))
+    except (ValueError, ProtocolError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(
+        f"# signed with the example key {EXAMPLE_KID}={example_key().public_b64()} (trust it on test devices only)"
+    )
+    typer.echo("# set DEVICE_PASSWORD (the device's), MQTT_USER and MQTT_PASSWORD (a test sender's); add -h/-p")
+    for e in shown:
+        typer.echo(f"\n# {e.name} ({e.schema}.json)\n{e.command()}")
+
+
+def _rfc3339(text: str) -> datetime:
+    """A time with a zone (``Z`` allowed); ValueError otherwise."""
+    when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone (add Z)")
+    return when
 
 
 @protocol_app.command("verify")

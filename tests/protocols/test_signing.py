@@ -134,14 +134,18 @@ def test_envelope_round_trips_through_pem(key: SigningKey, keyring: Keyring) -> 
 def signed_raw(obj: dict[str, object], key: SigningKey, **envelope: object) -> str:
     """An envelope over hand-written payload JSON (what a newer or a buggy server could send)."""
     raw = json.dumps(obj).encode()
-    return json.dumps({"kid": key.kid, "alg": "Ed25519", "payload": b64url(raw), "sig": b64url(key.private.sign(raw)), **envelope})
+    return json.dumps(
+        {"kid": key.kid, "alg": "Ed25519", "payload": b64url(raw), "sig": b64url(key.private.sign(raw)), **envelope}
+    )
 
 
 def raw_payload(**over: object) -> dict[str, object]:
     return {**json.loads(payload().model_dump_json(exclude_none=True)), **over}
 
 
-def test_a_newer_servers_unknown_fields_are_ignored_everywhere_but_the_target(key: SigningKey, keyring: Keyring) -> None:
+def test_a_newer_servers_unknown_fields_are_ignored_everywhere_but_the_target(
+    key: SigningKey, keyring: Keyring
+) -> None:
     media = {"url": "http://x/a.mp3", "sha256": "0" * 64, "size": 1, "duration_ms": 1, "codec": "opus"}
     newer = raw_payload(type="play", trace="x", body={"media": media, "title": "t", "fade_in_ms": 200})
     cmd = verify(signed_raw(newer, key, cert_chain=["k0"]), keyring)
