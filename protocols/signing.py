@@ -76,6 +76,11 @@ class SigningKey:
         """The raw public key, base64url: what a device is provisioned with."""
         return b64url(self.public_raw())
 
+    def public_pem(self) -> str:
+        """The public key as a PEM SubjectPublicKeyInfo (``-----BEGIN PUBLIC KEY-----``), for tools that want one."""
+        public = self.private.public_key()
+        return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
 
 def sign_command(payload: CommandPayload, key: SigningKey) -> CommandEnvelope:
     """Sign ``payload`` with ``key`` and wrap it in an envelope."""

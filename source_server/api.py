@@ -12,6 +12,7 @@ from source_server.bulletins.jingles_api import router as jingles_router
 from source_server.dispatch.api import router as dispatch_router
 from source_server.fleet.api import router as fleet_router
 from source_server.fleet.presence_api import router as presence_router
+from source_server.keys_api import router as keys_router
 from source_server.reports.api import router as reports_router
 from source_server.scheduling.api import router as scheduling_router
 
@@ -26,3 +27,4 @@ api_router.include_router(people_router, tags=["accounts"])
 api_router.include_router(scheduling_router, tags=["scheduling"])
 api_router.include_router(reports_router, tags=["reports"])
 api_router.include_router(abbreviations_router, tags=["abbreviations"])
+api_router.include_router(keys_router, tags=["keys"])

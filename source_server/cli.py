@@ -99,12 +99,20 @@ def keys_generate(
 
 
 @keys_app.command("show")
-def keys_show() -> None:
-    """Print ``kid=public key`` of the configured signing key (what devices must trust)."""
-    from source_server.keys import load_signing_key
+def keys_show(
+    pem: Annotated[bool, typer.Option("--pem", help="Print the PEM public key instead of kid=base64url.")] = False,
+) -> None:
+    """Print ``kid=public key`` of the configured signing key (what devices must trust); never creates one."""
+    from source_server.keys import SigningKeyMissing, find_signing_key
 
-    key = load_signing_key(get_settings())
-    typer.echo(f"{key.kid}={key.public_b64()}")
+    settings = get_settings()
+    try:
+        key = find_signing_key(settings)
+    except SigningKeyMissing as exc:
+        typer.echo(f"{exc} (NGUON_SIGNING_KEY_PATH, else <NGUON_DATA_DIR>/keys/<NGUON_SIGNING_KID>.pem)", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"signing key {key.kid} from {settings.key_path}", err=True)
+    typer.echo(key.public_pem().rstrip() if pem else f"{key.kid}={key.public_b64()}")
 
 
 @protocol_app.command("schemas")

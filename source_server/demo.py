@@ -172,6 +172,7 @@ Nguồn demo is running ({time.monotonic() - t0:.1f} s to start; data in {data_d
   API (OpenAPI)   {url}/docs
   metrics         {url}/metrics
   MQTT broker     {srv.runtime.broker.url} (embedded)
+  signing key     {signer.kid}={signer.public_b64()}   (devices trust it; {url}/api/v1/keys)
   admin token     {token}
   devices         {len(specs)} in {communes} communes ({fleet.connected_count()} connected)
   first broadcast {url}/api/v1/broadcasts/{command_id}   (curl -H 'Authorization: Bearer <token>')

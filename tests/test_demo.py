@@ -48,6 +48,9 @@ def test_demo_starts_a_province_and_shows_its_communes(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert summary["totals"]["online"] >= 200, summary["totals"]
         assert httpx.get(url + "docs", timeout=10).status_code == 200
+        kid, public_key = re.search(r"signing key\s+(\S+)=(\S+)", out).groups()  # type: ignore[union-attr]
+        served = httpx.get(url + "api/v1/keys", timeout=10).json()  # public: no token
+        assert (served["kid"], served["public_key"]) == (kid, public_key)
         ui, password = re.search(r"operator UI\s+(\S+)\s+\(log in as admin, password (\S+)\)", out).groups()  # type: ignore[union-attr]
         with httpx.Client(timeout=10, follow_redirects=True) as browser:
             form = browser.get(ui).text  # redirected to the log-in form

@@ -25,6 +25,7 @@ from source_server.bulletins.models import Bulletin, Category
 from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.schemas import (
     Approval,
+    BulletinAudioForm,
     BulletinCreate,
     BulletinDetail,
     BulletinDiff,
@@ -45,7 +46,7 @@ from source_server.bulletins.speech import ensure_speech, speak, submit_with_spe
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
 from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
 from source_server.dispatch.service import media_url
-from source_server.dispatch.upload import read_form
+from source_server.dispatch.upload import multipart_body, read_form
 
 router = APIRouter(prefix="/bulletins")
 
@@ -278,7 +279,7 @@ async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechReq
     )
 
 
-@router.post("/{bulletin_id}/audio", response_model=BulletinDetail)
+@router.post("/{bulletin_id}/audio", response_model=BulletinDetail, openapi_extra=multipart_body(BulletinAudioForm))
 async def upload_bulletin_audio(runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
     """Upload or record the bulletin's audio (any common format; the pipeline levels and encodes it)."""
     form = await read_form(request, max_file_bytes=runtime.settings.max_upload_bytes)

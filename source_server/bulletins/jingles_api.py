@@ -15,9 +15,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import InvalidBulletin, JingleNotFound, NotPermitted
 from source_server.bulletins.models import Jingle
-from source_server.bulletins.schemas import JingleRead, JingleUpdate
+from source_server.bulletins.schemas import JingleRead, JingleUpdate, JingleUploadForm
 from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
-from source_server.dispatch.upload import read_form
+from source_server.dispatch.upload import multipart_body, read_form
 
 router = APIRouter(prefix="/jingles")
 
@@ -49,7 +49,7 @@ def list_jingles(
         return jingles.list_jingles(db, principal=user, area=area, include_inactive=include_inactive)
 
 
-@router.post("", response_model=JingleRead, status_code=201)
+@router.post("", response_model=JingleRead, status_code=201, openapi_extra=multipart_body(JingleUploadForm))
 async def upload_jingle(runtime: RuntimeDep, user: CurrentUser, request: Request) -> Jingle:
     """Upload a jingle (multipart: ``file``, ``name``, ``kind`` intro | outro | any, ``owner_area``): any common audio
     format, checked like a bulletin's audio and at most 30 s long; the area's bulletin writers only."""

@@ -258,6 +258,21 @@ class ProofRead(BaseModel):
 JingleKind = Literal["intro", "outro", "any"]
 
 
+class JingleUploadForm(BaseModel):
+    """The multipart fields of ``POST /api/v1/jingles`` (documentation: the route reads them itself)."""
+
+    file: bytes = Field(description="The audio, any common format, at most 30 s.")
+    name: str = Field(max_length=100)
+    kind: JingleKind = "any"
+    owner_area: str = Field(description="Code of the area (province or commune) that owns the jingle.")
+
+
+class BulletinAudioForm(BaseModel):
+    """The multipart field of ``POST /api/v1/bulletins/{id}/audio`` (documentation: the route reads it itself)."""
+
+    file: bytes = Field(description="The bulletin's audio, any common format (levelled and encoded by the server).")
+
+
 class JingleRead(BaseModel):
     """A jingle (nhạc hiệu): where it may be used, how long it is, and where to listen to it."""
 

@@ -21,9 +21,16 @@ from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip, r
 from source_server.dispatch import service
 from source_server.dispatch.exceptions import ScheduleError, TargetError
 from source_server.dispatch.report import delivery_page, delivery_report
-from source_server.dispatch.schemas import BroadcastCreated, CommandDetail, CommandRead, DeliveryPage, DeviceCommandIn
+from source_server.dispatch.schemas import (
+    BroadcastCreated,
+    BroadcastForm,
+    CommandDetail,
+    CommandRead,
+    DeliveryPage,
+    DeviceCommandIn,
+)
 from source_server.dispatch.targets import area_path, device_paths
-from source_server.dispatch.upload import read_form
+from source_server.dispatch.upload import multipart_body, read_form
 
 router = APIRouter()
 media_router = APIRouter()
@@ -94,7 +101,12 @@ def _ttl(value: str) -> int | None:
     return int(value)
 
 
-@router.post("/broadcasts", status_code=status.HTTP_201_CREATED, response_model=BroadcastCreated)
+@router.post(
+    "/broadcasts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BroadcastCreated,
+    openapi_extra=multipart_body(BroadcastForm),
+)
 async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, user: CurrentUser) -> BroadcastCreated:
     """Upload audio and broadcast it to devices, an area or a group; nothing is stored when refused."""
     settings = runtime.settings

@@ -13,6 +13,28 @@ DELIVERY_STATES = (
 """What a delivery report shows; ``not_reached`` is a device still silent after the command expired."""
 
 
+class BroadcastForm(BaseModel):
+    """The multipart fields of ``POST /api/v1/broadcasts`` (documentation: the route reads them itself)."""
+
+    file: bytes = Field(description="The audio, any common format (levelled and encoded to MP3 by the server).")
+    target_type: Literal["device", "village", "commune", "province", "group"]
+    target: str = Field(
+        description="Device ids separated by commas (device), an area code (village, commune, province) or a "
+        "group name (group)."
+    )
+    priority: Literal["normal", "priority", "emergency"] = "normal"
+    origin: Literal["central", "province", "commune"] | None = Field(
+        default=None, description="Who issues it; default province for province roles, else commune."
+    )
+    title: str = Field(default="", max_length=200)
+    start_at: datetime | None = Field(
+        default=None, description="When devices start playing, with a time zone; empty = as soon as downloaded."
+    )
+    ttl_s: int | None = Field(
+        default=None, ge=10, le=604800, description="Seconds until the command expires; default the server's."
+    )
+
+
 class DeliveryRead(BaseModel):
     """One device's state for one command."""
 

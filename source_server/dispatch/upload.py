@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import HTTPException, Request, status
+from pydantic import BaseModel
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -16,6 +18,16 @@ class UploadTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, f"Upload is over the {limit}-byte limit.")
+
+
+def multipart_body(form: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting the fields of a form that a route reads with :func:`read_form`.
+
+    Such a route takes the raw request (to stop reading at the size limit), so FastAPI cannot see its fields;
+    ``form`` lists them (a ``bytes`` field is the file) for the OpenAPI description only.
+    """
+    schema = form.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
 
 
 @dataclass

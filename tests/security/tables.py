@@ -35,6 +35,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/media/{sha256}.mp3"): "devices download media without a user; the name is the hash of the bytes",
     ("GET", "/metrics"): "Prometheus scrape: process and MQTT counters, no device or person data",
     ("GET", "/healthz"): "liveness probe for systemd and compose: ok, broker connected, version",
+    ("GET", "/api/v1/keys"): "the server's public command-signing key: not secret, devices and vendors need it",
     ("MOUNT", "/static"): "the UI's CSS, JavaScript and images",
 }
 
