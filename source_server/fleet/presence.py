@@ -7,6 +7,7 @@ Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
    old connection never marks a reconnected device offline. ``online: true`` with session ≥ known →
    online; ``online: false`` with session ≥ known → offline (so a retained Will of the current session
    marks it offline). Retained messages are old news: they move the status but never ``last_seen``.
+   A session beyond Unix time in ms + 1 day is refused outright (:mod:`source_server.fleet.session_guard`).
 2. Heartbeats. Telemetry and acks refresh ``last_seen``. A telemetry with a higher session means we
    missed the online message: online with that session. Telemetry of the session a Will already
    closed does not resurrect the device. An online device silent for longer than
@@ -51,6 +52,7 @@ from source_server.db import session_scope, utcnow
 from source_server.events import EventHub
 from source_server.fleet import presence_store as store
 from source_server.fleet.alarms import AlarmBook
+from source_server.fleet.session_guard import SessionGuard
 from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, DEVICES, MQTT_REJECTED
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ class PresenceTracker:
             offline_after_s=settings.offline_alarm_after_s,
             sink=self._alarm,
         )
+        self.session_guard = SessionGuard()
         self._entries: dict[str, _Entry] = {}
         self._batch = store.Batch()
         self._oldest: float | None = None
@@ -198,7 +201,7 @@ class PresenceTracker:
     def on_state(self, device_id: str, msg: StateMessage, now: datetime, *, retained: bool) -> None:
         """Apply a retained or live state message (rule 1)."""
         e = self._entries.get(device_id)
-        if e is None:
+        if e is None or not self.session_guard.admits(device_id, msg.session, now, channel="state"):
             return
         if msg.session < e.session:
             MQTT_REJECTED.labels("stale_session").inc()
@@ -255,7 +258,7 @@ class PresenceTracker:
     def on_telemetry(self, device_id: str, msg: Telemetry, now: datetime) -> None:
         """Apply a heartbeat (rule 2)."""
         e = self._entries.get(device_id)
-        if e is None:
+        if e is None or not self.session_guard.admits(device_id, msg.session, now, channel="telemetry"):
             return
         if msg.session < e.session or (msg.session == e.session and e.status == "offline" and e.session > 0):
             MQTT_REJECTED.labels("stale_session").inc()
