@@ -26,7 +26,8 @@ Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
 6. Every status change becomes a ``DeviceEvent`` (connected, disconnected, went_stale, came_back, with
    the commune of that moment and the session), a hub event, and a call to the online listeners when
    the device comes online. ``metrics.DEVICES`` is recomputed from memory when something changed.
-7. Alarms (:mod:`source_server.fleet.alarms`): ``flapping`` and ``offline``, opened and cleared here.
+7. Alarms (:mod:`source_server.fleet.alarms`): ``flapping``, ``offline`` and ``takeover`` (every new live session
+   is reported with the status it replaced), opened and cleared here.
 
 Measured: a burst of 10,000 state messages is in memory at once and committed within about a
 second on SQLite (``tests/fleet/test_presence_burst.py`` asserts < 2 s).
@@ -100,6 +101,9 @@ class PresenceTracker:
             threshold=settings.flapping_threshold,
             offline_after_s=settings.offline_alarm_after_s,
             sink=self._alarm,
+            takeover_window_s=settings.takeover_window_s,
+            takeover_threshold=settings.takeover_threshold,
+            takeover_gap_s=settings.takeover_gap_s,
         )
         self.session_guard = SessionGuard()
         self._entries: dict[str, _Entry] = {}
@@ -222,6 +226,8 @@ class PresenceTracker:
         if msg.firmware:
             e.firmware = msg.firmware
         newer = msg.session > e.session
+        if newer and msg.online and not retained:
+            self.alarms.note_session(device_id, at, status=e.status, since=e.since)  # a takeover? (alarms.py)
         previous_session = e.session
         e.session = msg.session
         if msg.online:
@@ -268,6 +274,7 @@ class PresenceTracker:
         e.firmware = msg.firmware or e.firmware
         e.telemetry = msg.model_dump(mode="json", exclude_none=True)
         if msg.session > e.session:
+            self.alarms.note_session(device_id, now, status=e.status, since=e.since)
             e.session = msg.session
             if e.status == "online":
                 self.alarms.note_disconnect(device_id, now)
