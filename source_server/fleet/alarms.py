@@ -9,6 +9,8 @@ that was kicked off comes back within its first backoff step. One takeover is or
 over its own half-open connection looks the same); ``takeover_threshold`` of them within ``takeover_window_s``
 is a security alarm. It is not flapping: a flaky link is seen to drop (Will after the keepalive) and comes back
 later; a takeover fight shows sessions replacing live ones, even when too few to count as flapping.
+Every device reconnects after a broker restart, whose Wills the server discards: the first new session of each
+device within ``takeover_link_grace_s`` of the server's own broker link coming back is not counted.
 
 Rules: at most one open alarm per device and kind; an alarm opens when its condition starts and
 clears itself (``cleared_at``) when the condition ends; acknowledging (who, when, comment) does not
@@ -50,6 +52,7 @@ class AlarmBook:
         takeover_window_s: float = 600,
         takeover_threshold: int = 3,
         takeover_gap_s: float = 5,
+        takeover_link_grace_s: float = 120,
     ) -> None:
         self.window = timedelta(seconds=window_s)
         self.threshold = threshold
@@ -57,6 +60,9 @@ class AlarmBook:
         self.takeover_window = timedelta(seconds=takeover_window_s)
         self.takeover_threshold = takeover_threshold
         self.takeover_gap = timedelta(seconds=takeover_gap_s)
+        self.takeover_link_grace = timedelta(seconds=takeover_link_grace_s)
+        self._link_up_at: datetime | None = None
+        self._back_since_link: set[str] = set()
         self.sink = sink
         self.open: set[tuple[str, str]] = set()
         self.disconnects: dict[str, deque[datetime]] = {}
@@ -75,6 +81,7 @@ class AlarmBook:
         self.disconnects.pop(device_id, None)
         self.takeovers.pop(device_id, None)
         self._restored_takeovers.discard(device_id)
+        self._back_since_link.discard(device_id)
         self.open = {k for k in self.open if k[0] != device_id}
 
     def _recent(self, device_id: str, now: datetime) -> int:
@@ -102,10 +109,20 @@ class AlarmBook:
         if n > self.threshold:
             self._set(device_id, FLAPPING, True, at, f"{n} disconnects within {self.window.total_seconds():.0f} s")
 
+    def note_broker_link(self, up: bool, at: datetime) -> None:
+        """The server's own broker link came up (or went down): devices reconnecting now are no takeover."""
+        if up:
+            self._link_up_at = at
+            self._back_since_link = set()
+
     def note_session(self, device_id: str, at: datetime, *, status: str, since: datetime | None) -> None:
         """A new live session began at ``at`` while the device was ``status`` (since ``since``); count it as a
         takeover when the previous session was not seen to end, or ended just before, and open the alarm on a burst."""
         if status == "never_seen" or (status == "offline" and since is not None and at - since > self.takeover_gap):
+            return
+        just_back = self._link_up_at is not None and at - self._link_up_at <= self.takeover_link_grace
+        if just_back and device_id not in self._back_since_link:
+            self._back_since_link.add(device_id)  # its reconnect after our (or the broker's) outage
             return
         self.takeovers.setdefault(device_id, deque()).append(at)
         n = self._recent_takeovers(device_id, at)

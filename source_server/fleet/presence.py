@@ -299,6 +299,7 @@ class PresenceTracker:
     def on_broker_connection(self, connected: bool, now: datetime) -> None:
         """Freeze staleness while we are away from the broker; a fresh window when we are back (rule 3)."""
         self._broker_up = connected
+        self.alarms.note_broker_link(connected, now)
         if connected:
             self._grace_from = now
         elif self._held:

@@ -24,6 +24,7 @@ from protocols import SigningKey, StateMessage, Telemetry, parse_device_topic, p
 from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.events import EventHub
+from source_server.fleet.alarms import AlarmBook
 from source_server.fleet.models import Alarm
 from source_server.fleet.presence import PresenceTracker
 from source_server.mqtt import MqttClient as ServerMqtt
@@ -43,9 +44,9 @@ async def test_a_takeover_fight_opens_takeover_even_below_the_flapping_threshold
     (d,) = seed(db, 1)
     t, _ = await tracker(db, settings, takeover_threshold=3, takeover_window_s=600, takeover_gap_s=5)
     t.on_state(d, state(True, 1), T0, retained=False)
+    at = T0 + timedelta(minutes=5)  # long after the server's own link came up (see the broker restart test)
     # Someone else logs in with the device's password: the broker publishes the Will of the live connection, the
     # device is back within its first backoff step (and kicks the intruder off), three times in a minute.
-    at = T0
     for session in (1, 2, 3):
         at += timedelta(seconds=20)
         t.on_state(d, state(False, session), at, retained=False)
@@ -78,23 +79,53 @@ async def test_new_sessions_without_any_will_count_and_a_flaky_link_does_not(db,
         db, settings, takeover_threshold=3, takeover_gap_s=5, flapping_threshold=3, offline_alarm_after_s=10_000
     )
     # Sessions replacing each other with no Will seen at all (state or heartbeat of a newer session).
-    t.on_state(fight, state(True, 1), T0, retained=False)
-    t.on_state(fight, state(True, 2), T0 + timedelta(seconds=5), retained=False)
-    t.on_telemetry(fight, Telemetry(session=3, at=T0), T0 + timedelta(seconds=10))
+    t0 = T0 + timedelta(minutes=5)
+    t.on_state(fight, state(True, 1), t0, retained=False)
+    t.on_state(fight, state(True, 2), t0 + timedelta(seconds=5), retained=False)
+    t.on_telemetry(fight, Telemetry(session=3, at=t0), t0 + timedelta(seconds=10))
     assert "takeover" not in _open(t, fight)
-    t.on_state(fight, state(True, 4), T0 + timedelta(seconds=15), retained=True)  # retained: old news, not counted
+    t.on_state(fight, state(True, 4), t0 + timedelta(seconds=15), retained=True)  # retained: old news, not counted
     assert "takeover" not in _open(t, fight)
-    t.on_state(fight, state(True, 5), T0 + timedelta(seconds=20), retained=False)
+    t.on_state(fight, state(True, 5), t0 + timedelta(seconds=20), retained=False)
     assert "takeover" in _open(t, fight)
 
     # A flaky link: the Will comes after the keepalive, the device is back half a minute later. Flapping only.
-    at = T0
+    at = t0
     t.on_state(flaky, state(True, 1), at, retained=False)
     for session in range(1, 6):
         at += timedelta(seconds=60)
         t.on_state(flaky, state(False, session), at, retained=False)
         t.on_state(flaky, state(True, session + 1), at + timedelta(seconds=30), retained=False)
     assert _open(t, flaky) == {"flapping"}
+
+
+async def test_broker_restarts_are_not_takeovers(db, settings) -> None:
+    devices = seed(db, 3)
+    t, _ = await tracker(db, settings, takeover_threshold=3, flapping_threshold=10)
+    at = T0 + timedelta(minutes=5)
+    for d in devices:
+        t.on_state(d, state(True, 1), at, retained=False)
+    # The failure: every device comes back with a new session after a broker restart (its Wills were discarded
+    # with our link), which looks like a takeover; three restarts would raise the alarm on the whole fleet.
+    naive = AlarmBook(window_s=600, threshold=10, offline_after_s=600, sink=lambda *_: None, takeover_threshold=3)
+    for restart in range(3):
+        for d in devices:
+            naive.note_session(d, at + timedelta(minutes=restart, seconds=10), status="online", since=at)
+    assert {kind for _, kind in naive.open} == {"takeover"} and len(naive.open) == 3
+
+    # With the server's link noted: each device's first new session after the link came back is its reconnect.
+    for restart in range(3):
+        down = at + timedelta(minutes=restart + 1)
+        t.on_broker_connection(False, down)
+        t.on_broker_connection(True, down + timedelta(seconds=5))
+        for d in devices:
+            t.on_state(d, state(True, restart + 2), down + timedelta(seconds=5 + restart * 7), retained=False)
+    assert not any(kind == "takeover" for _, kind in t.alarms.open)
+    # ... but a fight right after a restart still counts from its second takeover on.
+    d = devices[0]
+    for session in (10, 11, 12):
+        t.on_state(d, state(True, session), at + timedelta(minutes=4, seconds=session), retained=False)
+    assert "takeover" in _open(t, d)
 
 
 @pytest.fixture
@@ -138,7 +169,7 @@ async def test_a_stolen_password_fighting_the_real_device_raises_takeover_on_rea
         await agent.wait_connected()
         await _until(lambda: (s := t.snapshot("a1")) is not None and s.status == "online")
         addr = parse_broker_url(broker.url)
-        for round_ in range(3):
+        for round_ in range(4):  # the first right after our link came up counts as a reconnect
             before = agent.connections
             intruder = MqttClient(host=addr.host, port=addr.port, client_id=f"not-a1-{round_}", username="a1",
                                   password=passwords["a1"])  # fmt: skip
