@@ -19,6 +19,7 @@ clear it. The tracker owns the in-memory :class:`AlarmBook`; the API uses the se
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -29,6 +30,8 @@ from sqlalchemy.orm import Session
 from source_server.accounts.service import audit
 from source_server.db import utcnow
 from source_server.fleet.models import Alarm, Device
+
+log = logging.getLogger(__name__)
 
 FLAPPING = "flapping"
 OFFLINE = "offline"
@@ -126,8 +129,10 @@ class AlarmBook:
             return
         self.takeovers.setdefault(device_id, deque()).append(at)
         n = self._recent_takeovers(device_id, at)
-        if n >= self.takeover_threshold:
+        if n >= self.takeover_threshold and (device_id, TAKEOVER) not in self.open:
             window = self.takeover_window.total_seconds()
+            log.warning("device %s: %d session takeovers within %.0f s: is someone using its credentials?", device_id,
+                        n, window)  # fmt: skip
             self._set(device_id, TAKEOVER, True, at, f"{n} session takeovers within {window:.0f} s")
 
     def check(self, device_id: str, status: str, since: datetime | None, now: datetime) -> None:
