@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     offline_alarm_after_s: float = 600
     flapping_window_s: float = 600
     flapping_threshold: int = 5
+    takeover_window_s: float = Field(default=600, gt=0)
+    takeover_threshold: int = Field(default=3, ge=1)
+    """This many session takeovers of one device within ``takeover_window_s`` open a ``takeover`` alarm."""
+    takeover_gap_s: float = Field(default=5, ge=0)
+    """A new session this soon after the previous one's Will counts as a takeover (the kicked device's first retry)."""
     presence_flush_s: float = 0.2
     """How often buffered presence changes are written to the database in one batch."""
 

@@ -68,6 +68,7 @@ class Runtime:
             sessions=self.sessions, settings=settings, mqtt=self.mqtt, signer=self.signer, media=self.media
         )
         self.presence.add_online_listener(self.dispatcher.on_device_online)
+        self.dispatcher.add_ack_listener(self.presence.on_activity)  # only acks of commands the device was sent
         self.programme = ProgrammeScheduler(
             sessions=self.sessions, settings=settings, signer=self.signer, on_sent=self.dispatcher.wake
         )
@@ -123,9 +124,7 @@ class Runtime:
             elif dt.channel is DeviceChannel.TELEMETRY:
                 self.presence.on_telemetry(dt.device_id, parse_message(Telemetry, payload), now)
             elif dt.channel is DeviceChannel.ACK:
-                ack = parse_message(Ack, payload)
-                self.presence.on_activity(dt.device_id, now)
-                self.dispatcher.on_ack(dt.device_id, ack, now)
+                self.dispatcher.on_ack(dt.device_id, parse_message(Ack, payload), now)
             else:
                 MQTT_REJECTED.labels("bad_topic").inc()
                 return

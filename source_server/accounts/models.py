@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from source_server.db import Base, UtcDateTime, utcnow
@@ -74,6 +74,8 @@ class AuditEntry(Base):
     """Who did what, to what, in which area, from where, when. Never updated or deleted."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object_action_at", "object_id", "action", "at"),)
+    """Log-in throttling asks for one user name's latest or recent entries of an action on every attempt."""
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

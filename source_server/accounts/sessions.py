@@ -1,8 +1,16 @@
-"""Browser log-in: password check with lockout, server-side sessions, CSRF tokens (no HTTP here).
+"""Browser log-in: password check with throttling, server-side sessions, CSRF tokens (no HTTP here).
 
-Lockout state is read from the append-only audit log: failures of a username since its last success or
-lockout, within the window; the 5th one writes ``login.lockout`` and the username is refused for
-``lockout_s`` whatever the password.
+Throttling is read from the append-only audit log (every attempt is audited, ``source_ip`` included) and is
+keyed by user name AND source address, so a stranger cannot lock a user out of log-ins from elsewhere:
+
+- Per source: ``login_max_failures`` failures of a user name from one address within ``login_window_s`` (since
+  that address's last success or lockout for it) write ``login.lockout`` for that pair; that address is then
+  refused for ``login_lockout_s`` whatever the password (``login.refused_locked``). Other addresses are unaffected.
+- Per user name, all sources: a distributed guesser spreads its tries over many addresses. Past
+  ``login_user_max_failures`` failures within the window, an address that never logged in as that user (within
+  ``login_known_source_days``) gets at most one try per ``login_user_throttle_s`` for that user name (others are
+  refused unchecked, ``login.throttled``): guessing slows to a trickle, the user still logs in from a known
+  address at once, and from a new one after a short wait. Nothing here locks a user name as a whole.
 """
 
 from __future__ import annotations
@@ -11,9 +19,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from source_server.accounts.models import AuditEntry, User, WebSession
@@ -23,25 +32,37 @@ from source_server.db import utcnow
 
 
 class AuthSettings(BaseSettings):
-    """Session and lockout settings (environment prefix ``NGUON_``)."""
+    """Session and log-in throttling settings (environment prefix ``NGUON_``)."""
 
     model_config = SettingsConfigDict(env_prefix="NGUON_", env_file=".env", extra="ignore")
 
     session_idle_s: int = 8 * 3600
     session_absolute_s: int = 24 * 3600
     login_max_failures: int = 5
+    """Failures of one user name from one address that lock that address out for ``login_lockout_s``."""
     login_window_s: int = 15 * 60
     login_lockout_s: int = 15 * 60
+    login_user_max_failures: int = 50
+    """Failures of one user name from all addresses within the window past which unknown addresses are slowed."""
+    login_user_throttle_s: float = 30.0
+    """While slowed: one try per this many seconds for the user name from addresses it never logged in from."""
+    login_known_source_days: int = 90
+    """An address the user logged in from successfully within this many days is never slowed."""
     login_failure_delay_s: float = 0.5
     """A constant pause after each failed log-in (slows guessing)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is believed (e.g.
+    ``10.0.0.5,192.168.10.0/24``); empty: the TCP peer is the client. (uvicorn with its defaults already applies
+    ``X-Forwarded-For`` from 127.0.0.1 before the app sees the request.)"""
 
 
 class LoginResult(StrEnum):
-    """Outcome of a log-in attempt (the user is only ever told ok or not)."""
+    """Outcome of a log-in attempt (the user is only ever told ok or not, or to wait)."""
 
     OK = "ok"
     FAILED = "failed"
     LOCKED = "locked"
+    THROTTLED = "throttled"
 
 
 @dataclass(frozen=True)
@@ -54,46 +75,77 @@ class SessionInfo:
     id_hash: str
 
 
-def _last(db: Session, username: str, actions: tuple[str, ...]) -> datetime | None:
-    return db.scalar(
-        select(func.max(AuditEntry.at)).where(AuditEntry.object_id == username, AuditEntry.action.in_(actions))
+ANY_SOURCE: Final = "*"
+"""Stands for "from any address" where a source address is asked for (not a valid address itself)."""
+
+
+def _from(ip: str | None) -> list[ColumnElement[bool]]:
+    if ip == ANY_SOURCE:
+        return []
+    return [AuditEntry.source_ip.is_(None) if ip is None else AuditEntry.source_ip == ip]
+
+
+def _last(db: Session, username: str, actions: tuple[str, ...], *, ip: str | None) -> datetime | None:
+    """The latest of ``actions`` for ``username`` from ``ip`` (or ``ANY_SOURCE``)."""
+    q = select(func.max(AuditEntry.at)).where(
+        AuditEntry.object_id == username, AuditEntry.action.in_(actions), *_from(ip)
     )
+    return db.scalar(q)
 
 
-def locked_until(db: Session, *, username: str, cfg: AuthSettings, now: datetime | None = None) -> datetime | None:
-    """When the username's current lockout ends, or None when it is not locked."""
+def locked_until(
+    db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime | None = None
+) -> datetime | None:
+    """When the lockout of ``username`` from ``ip`` ends, or None when that pair is not locked."""
     now = now or utcnow()
-    last = _last(db, username, ("login.lockout",))
+    last = _last(db, username, ("login.lockout",), ip=ip)
     if last is None:
         return None
     until = last + timedelta(seconds=cfg.login_lockout_s)
     return until if until > now else None
 
 
-def _recent_failures(db: Session, *, username: str, cfg: AuthSettings, now: datetime) -> int:
-    since = now - timedelta(seconds=cfg.login_window_s)
-    reset = _last(db, username, ("login.success", "login.lockout"))
-    if reset is not None and reset > since:
-        since = reset
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(AuditEntry.action == "login.failed", AuditEntry.object_id == username, AuditEntry.at > since)
-        )
-        or 0
+def _failures(db: Session, *, username: str, since: datetime, ip: str | None) -> int:
+    q = (
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "login.failed", AuditEntry.object_id == username, AuditEntry.at > since, *_from(ip))
     )
+    return db.scalar(q) or 0
+
+
+def _recent_failures(db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime) -> int:
+    since = now - timedelta(seconds=cfg.login_window_s)
+    reset = _last(db, username, ("login.success", "login.lockout"), ip=ip)
+    return _failures(db, username=username, since=max(since, reset) if reset else since, ip=ip)
+
+
+def _slowed(db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime) -> bool:
+    """True when the user name is under a distributed attack and this address must wait its turn."""
+    window_start = now - timedelta(seconds=cfg.login_window_s)
+    if _failures(db, username=username, since=window_start, ip=ANY_SOURCE) < cfg.login_user_max_failures:
+        return False
+    known_since = now - timedelta(days=cfg.login_known_source_days)
+    known = _last(db, username, ("login.success",), ip=ip)
+    if known is not None and known > known_since:
+        return False
+    last_try = _last(db, username, ("login.failed",), ip=ANY_SOURCE)
+    return last_try is not None and last_try > now - timedelta(seconds=cfg.login_user_throttle_s)
 
 
 def authenticate(
     db: Session, *, username: str, password: str, ip: str | None, cfg: AuthSettings
 ) -> tuple[LoginResult, User | None]:
-    """Check a password with lockout; every outcome is audited (the caller commits even on failure)."""
+    """Check a password with per-address lockout and per-user-name slowing; every outcome is audited (the caller
+    commits even on failure)."""
     now = utcnow()
     username = username.strip()[:64]
-    if locked_until(db, username=username, cfg=cfg, now=now) is not None:
+    if locked_until(db, username=username, ip=ip, cfg=cfg, now=now) is not None:
         audit(db, actor=username, action="login.refused_locked", object_type="user", object_id=username, source_ip=ip)
         return LoginResult.LOCKED, None
+    if _slowed(db, username=username, ip=ip, cfg=cfg, now=now):
+        audit(db, actor=username, action="login.throttled", object_type="user", object_id=username, source_ip=ip)
+        return LoginResult.THROTTLED, None
     user = db.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.active:
@@ -110,7 +162,7 @@ def authenticate(
         detail={"reason": reason},
     )
     db.flush()
-    if _recent_failures(db, username=username, cfg=cfg, now=now) >= cfg.login_max_failures:
+    if _recent_failures(db, username=username, ip=ip, cfg=cfg, now=now) >= cfg.login_max_failures:
         audit(
             db,
             actor=username,
@@ -118,7 +170,8 @@ def authenticate(
             object_type="user",
             object_id=username,
             source_ip=ip,
-            summary=f"{cfg.login_max_failures} failed log-ins; locked for {cfg.login_lockout_s} s",
+            summary=f"{cfg.login_max_failures} failed log-ins from {ip}; that address is locked for "
+            f"{cfg.login_lockout_s} s",
         )
         return LoginResult.LOCKED, None
     return LoginResult.FAILED, None

@@ -65,8 +65,12 @@ def _is_replay_refusal(ack: Ack) -> bool:
     return ack.status is AckStatus.REJECTED and (ack.reason or "").startswith(RejectReason.REPLAY.value)
 
 
-def apply_acks(db: Session, acks: list[AckIn]) -> int:
-    """Move deliveries forward by ``acks`` (never backward, terminal is final); returns rows updated (no commit)."""
+def apply_acks(db: Session, acks: list[AckIn], *, known: list[AckIn] | None = None) -> int:
+    """Move deliveries forward by ``acks`` (never backward, terminal is final); returns rows updated (no commit).
+
+    An ack for a command the device was never sent is counted and dropped; ``known`` collects the others (only
+    those are signs of life of the device: on a broker without ACL anyone can publish on its ack topic).
+    """
     command_ids = {a.ack.command_id for a in acks}
     issued: dict[str, datetime] = {}
     for chunk in _chunks(sorted(command_ids)):
@@ -89,6 +93,8 @@ def apply_acks(db: Session, acks: list[AckIn]) -> int:
         if row is None:
             MQTT_REJECTED.labels("ack_unknown_command").inc()
             continue
+        if known is not None:
+            known.append(item)
         _LATENCY[ack.status].observe(max(0.0, (item.at - issued[ack.command_id]).total_seconds()))
         if _is_terminal(row["status"]) or _is_replay_refusal(ack):
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -59,6 +60,7 @@ class Dispatcher:
         self.poll_s = poll_s
         self.max_backoff_s = max_backoff_s
         self._acks: list[AckIn] = []
+        self._ack_listeners: list[Callable[[str, datetime], None]] = []
         self._online: set[str] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -106,6 +108,10 @@ class Dispatcher:
         """Buffer one ack; the flush loop writes it within ``ack_flush_s``."""
         self._acks.append(AckIn(device_id, ack, now))
 
+    def add_ack_listener(self, cb: Callable[[str, datetime], None]) -> None:
+        """Call ``cb(device_id, received_at)`` once written, for each device whose acks matched a delivery."""
+        self._ack_listeners.append(cb)
+
     def on_device_online(self, device_id: str) -> None:
         """Schedule a re-send of the device's unexpired pending commands to its own topic."""
         self._online.add(device_id)
@@ -122,19 +128,34 @@ class Dispatcher:
         if not batch:
             return 0
         oldest = min(item.at for item in batch)
+        known: list[AckIn] = []
         try:
-            await asyncio.to_thread(self._write_acks, batch)
+            await asyncio.to_thread(self._write_acks, batch, known)
         except Exception:
             log.exception("writing %d acks failed; retrying", len(batch))
             self._acks[:0] = batch
             raise
         DB_BATCH_SIZE.labels("acks").observe(len(batch))
         DB_WRITE_LAG.labels("acks").observe(max(0.0, (utcnow() - oldest).total_seconds()))
+        self._notify_acks(known)
         return len(batch)
 
-    def _write_acks(self, batch: list[AckIn]) -> None:
+    def _write_acks(self, batch: list[AckIn], known: list[AckIn]) -> None:
         with session_scope(self.sessions) as db:
-            apply_acks(db, batch)
+            apply_acks(db, batch, known=known)
+
+    def _notify_acks(self, known: list[AckIn]) -> None:
+        if not self._ack_listeners or not known:
+            return
+        latest: dict[str, datetime] = {}
+        for item in known:
+            latest[item.device_id] = max(item.at, latest.get(item.device_id, item.at))
+        for cb in self._ack_listeners:
+            for device_id, at in latest.items():
+                try:
+                    cb(device_id, at)
+                except Exception:
+                    log.exception("ack listener failed for %s", device_id)
 
     async def _ack_loop(self) -> None:
         while True:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from source_server.fleet.models import Alarm, Device
 from source_server.fleet.presence_queries import in_scope
 
-KINDS = ("offline", "flapping", "download_failures")
+KINDS = ("offline", "flapping", "takeover", "download_failures")
 STATES = ("current", "open", "acked", "cleared", "all")
 """``current``: not cleared yet (what the header counts); ``open``: current and not acknowledged;
 ``acked``: current and acknowledged; ``cleared``: its condition has ended; ``all``: every alarm."""

@@ -125,7 +125,7 @@ class Alarm(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # offline | flapping | download_failures
+    kind: Mapped[str] = mapped_column(String(32))  # offline | flapping | takeover | download_failures
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -7,6 +7,7 @@ Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
    old connection never marks a reconnected device offline. ``online: true`` with session ≥ known →
    online; ``online: false`` with session ≥ known → offline (so a retained Will of the current session
    marks it offline). Retained messages are old news: they move the status but never ``last_seen``.
+   A session beyond Unix time in ms + 1 day is refused outright (:mod:`source_server.fleet.session_guard`).
 2. Heartbeats. Telemetry and acks refresh ``last_seen``. A telemetry with a higher session means we
    missed the online message: online with that session. Telemetry of the session a Will already
    closed does not resurrect the device. An online device silent for longer than
@@ -25,7 +26,8 @@ Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
 6. Every status change becomes a ``DeviceEvent`` (connected, disconnected, went_stale, came_back, with
    the commune of that moment and the session), a hub event, and a call to the online listeners when
    the device comes online. ``metrics.DEVICES`` is recomputed from memory when something changed.
-7. Alarms (:mod:`source_server.fleet.alarms`): ``flapping`` and ``offline``, opened and cleared here.
+7. Alarms (:mod:`source_server.fleet.alarms`): ``flapping``, ``offline`` and ``takeover`` (every new live session
+   is reported with the status it replaced), opened and cleared here.
 
 Measured: a burst of 10,000 state messages is in memory at once and committed within about a
 second on SQLite (``tests/fleet/test_presence_burst.py`` asserts < 2 s).
@@ -51,6 +53,7 @@ from source_server.db import session_scope, utcnow
 from source_server.events import EventHub
 from source_server.fleet import presence_store as store
 from source_server.fleet.alarms import AlarmBook
+from source_server.fleet.session_guard import SessionGuard
 from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, DEVICES, MQTT_REJECTED
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,11 @@ class PresenceTracker:
             threshold=settings.flapping_threshold,
             offline_after_s=settings.offline_alarm_after_s,
             sink=self._alarm,
+            takeover_window_s=settings.takeover_window_s,
+            takeover_threshold=settings.takeover_threshold,
+            takeover_gap_s=settings.takeover_gap_s,
         )
+        self.session_guard = SessionGuard()
         self._entries: dict[str, _Entry] = {}
         self._batch = store.Batch()
         self._oldest: float | None = None
@@ -198,7 +205,7 @@ class PresenceTracker:
     def on_state(self, device_id: str, msg: StateMessage, now: datetime, *, retained: bool) -> None:
         """Apply a retained or live state message (rule 1)."""
         e = self._entries.get(device_id)
-        if e is None:
+        if e is None or not self.session_guard.admits(device_id, msg.session, now, channel="state"):
             return
         if msg.session < e.session:
             MQTT_REJECTED.labels("stale_session").inc()
@@ -219,6 +226,8 @@ class PresenceTracker:
         if msg.firmware:
             e.firmware = msg.firmware
         newer = msg.session > e.session
+        if newer and msg.online and not retained:
+            self.alarms.note_session(device_id, at, status=e.status, since=e.since)  # a takeover? (alarms.py)
         previous_session = e.session
         e.session = msg.session
         if msg.online:
@@ -255,7 +264,7 @@ class PresenceTracker:
     def on_telemetry(self, device_id: str, msg: Telemetry, now: datetime) -> None:
         """Apply a heartbeat (rule 2)."""
         e = self._entries.get(device_id)
-        if e is None:
+        if e is None or not self.session_guard.admits(device_id, msg.session, now, channel="telemetry"):
             return
         if msg.session < e.session or (msg.session == e.session and e.status == "offline" and e.session > 0):
             MQTT_REJECTED.labels("stale_session").inc()
@@ -265,6 +274,7 @@ class PresenceTracker:
         e.firmware = msg.firmware or e.firmware
         e.telemetry = msg.model_dump(mode="json", exclude_none=True)
         if msg.session > e.session:
+            self.alarms.note_session(device_id, now, status=e.status, since=e.since)
             e.session = msg.session
             if e.status == "online":
                 self.alarms.note_disconnect(device_id, now)
@@ -289,6 +299,7 @@ class PresenceTracker:
     def on_broker_connection(self, connected: bool, now: datetime) -> None:
         """Freeze staleness while we are away from the broker; a fresh window when we are back (rule 3)."""
         self._broker_up = connected
+        self.alarms.note_broker_link(connected, now)
         if connected:
             self._grace_from = now
         elif self._held:

@@ -145,7 +145,7 @@ def alarms(
     db: SessionDep,
     user: CurrentUser,
     open_: Annotated[bool | None, Query(alias="open")] = None,
-    kind: Literal["offline", "flapping", "download_failures"] | None = None,
+    kind: Literal["offline", "flapping", "takeover", "download_failures"] | None = None,
     device_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,

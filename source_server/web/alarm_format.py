@@ -10,6 +10,7 @@ from source_server.web.templating import localtime
 
 _OFFLINE_DETAIL = re.compile(r"^(offline|stale) since (\S+)$")
 _FLAPPING_DETAIL = re.compile(r"^(\d+) disconnects within (\d+(?:\.\d+)?) s$")
+_TAKEOVER_DETAIL = re.compile(r"^(\d+) session takeovers within (\d+(?:\.\d+)?) s$")
 
 
 def duration(span: timedelta, lang: str) -> str:
@@ -36,8 +37,9 @@ def detail_text(kind: str, detail: str, lang: str) -> str:
         except ValueError:
             return detail
         return t(f"alarm.detail.{m.group(1)}", lang).format(since=localtime(since))
-    m = _FLAPPING_DETAIL.match(detail)
-    if kind == "flapping" and m:
-        minutes = max(1, round(float(m.group(2)) / 60))
-        return t("alarm.detail.flapping", lang).format(n=m.group(1), minutes=minutes)
+    for name, pattern in (("flapping", _FLAPPING_DETAIL), ("takeover", _TAKEOVER_DETAIL)):
+        m = pattern.match(detail)
+        if kind == name and m:
+            minutes = max(1, round(float(m.group(2)) / 60))
+            return t(f"alarm.detail.{name}", lang).format(n=m.group(1), minutes=minutes)
     return detail

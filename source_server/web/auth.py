@@ -7,7 +7,9 @@ method: the ``X-CSRF-Token`` header (JavaScript reads ``<meta name=csrf-token>``
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response, WebSocket, status
@@ -57,9 +59,36 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
 
 
+@lru_cache(maxsize=8)
+def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
+
+
+def _trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_ip(request: Request | WebSocket) -> str | None:
-    """The caller's address, for the audit log."""
-    return request.client.host if request.client else None
+    """The caller's address, for the audit log and log-in throttling.
+
+    ``X-Forwarded-For`` is believed only when the TCP peer is one of ``NGUON_TRUSTED_PROXIES``: then the client
+    is the right-most address in it that is not a trusted proxy (what a client writes further left is its own
+    claim). Without trusted proxies anyone could pick the address a lockout is counted against.
+    """
+    peer = request.client.host if request.client else None
+    networks = _networks(auth_settings(request).trusted_proxies)
+    if peer is None or not networks or not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, networks):
+            return hop[:64]
+        peer = hop
+    return peer
 
 
 def session_of(request: Request | WebSocket) -> SessionInfo | SessionState:

@@ -66,7 +66,7 @@ def login_submit(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/ui/",
 ) -> Response:
-    """Check the password (lockout after repeated failures), then start a session and go to ``next``."""
+    """Check the password (throttled per user name and address), then start a session and go to ``next``."""
     lang, cfg, target = get_lang(request), auth_settings(request), safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
@@ -80,9 +80,11 @@ def login_submit(
             sid = create_session(db, user=user, ip=ip, user_agent=ua, cfg=cfg)
     if sid is None:
         time.sleep(cfg.login_failure_delay_s)
-        key = "login.locked" if result is LoginResult.LOCKED else "login.failed"
-        code = 429 if result is LoginResult.LOCKED else 401
-        return _login_page(request, next_url=target, error=t(key, lang), username=username[:64], status_code=code)
+        key = {LoginResult.LOCKED: "login.locked", LoginResult.THROTTLED: "login.throttled"}.get(result, "login.failed")
+        code = 401 if key == "login.failed" else 429
+        minutes = max(1, round(cfg.login_lockout_s / 60))
+        error = t(key, lang).format(minutes=minutes, seconds=round(cfg.login_user_throttle_s))
+        return _login_page(request, next_url=target, error=error, username=username[:64], status_code=code)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, sid)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")

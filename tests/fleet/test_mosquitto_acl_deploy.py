@@ -1,4 +1,5 @@
-"""The shipped ``deploy/mosquitto/nguon.conf`` runs on real Mosquitto: TLS for devices, generated passwd and ACL."""
+"""The shipped ``deploy/mosquitto/nguon.conf`` runs on real Mosquitto: TLS for devices, generated passwd and ACL,
+and a device's password cannot take over another device's client id."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ pytestmark = pytest.mark.mosquitto
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "nguon.conf"
 
 
+@pytest.mark.parametrize("name", ["nguon.conf", "nguon.compose.conf"])
+def test_shipped_configs_carry_the_security_lines(name: str) -> None:
+    text = (CONF.parent / name).read_text()
+    assert mosquitto.missing_security_lines(text) == []
+    broken = text.replace("use_username_as_clientid true\n", "", 1)
+    assert mosquitto.missing_security_lines(broken) == ["'listener 8883 0.0.0.0' lacks 'use_username_as_clientid true'"]
+
+
 def _self_signed(directory: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
@@ -57,6 +66,20 @@ def _self_signed(directory: Path) -> None:
         f.chmod(0o644)
 
 
+def _tls_client(
+    workdir: Path, port: int, username: str, password: str, client_id: str
+) -> tuple[mqtt.Client, queue.Queue[mqtt.ReasonCode]]:
+    got: queue.Queue[mqtt.ReasonCode] = queue.Queue()
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+    c.tls_set(ca_certs=str(workdir / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED)
+    c.username_pw_set(username, password)
+    c.reconnect_delay_set(3600, 3600)
+    c.on_connect = lambda _c, _u, _f, rc, _p: got.put(rc)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    return c, got
+
+
 @pytest.fixture
 def workdir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="nguon-deploy-"))
@@ -70,8 +93,10 @@ def workdir() -> Iterator[Path]:
 def test_deploy_config_serves_devices_over_tls(db: sessionmaker[Session], workdir: Path) -> None:
     with db.begin() as s:
         csvio.import_areas(s, csvio.SAMPLE_AREAS.read_bytes())
-        service.create_device(s, data=service.DeviceInput(id="spk-1", kind="speaker", commune_code="23563"))
+        for dev in ("spk-1", "spk-2"):
+            service.create_device(s, data=service.DeviceInput(id=dev, kind="speaker", commune_code="23563"))
         password = issue_credentials(s, device_id="spk-1")
+        other = issue_credentials(s, device_id="spk-2")
         mosquitto.regenerate(
             s,
             passwd_path=workdir / "passwd",
@@ -93,17 +118,25 @@ def test_deploy_config_serves_devices_over_tls(db: sessionmaker[Session], workdi
         wait_port("127.0.0.1", tls_port)
         results: dict[str, mqtt.ReasonCode] = {}
         for label, pw in (("good", password), ("bad", "wrong")):
-            got: queue.Queue[mqtt.ReasonCode] = queue.Queue()
-            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"spk-1-{uuid.uuid4().hex[:6]}")
-            c.tls_set(ca_certs=str(workdir / "ca.crt"), cert_reqs=ssl.CERT_REQUIRED)
-            c.username_pw_set("spk-1", pw)
-            c.on_connect = lambda _c, _u, _f, rc, _p, q=got: q.put(rc)
-            c.connect("127.0.0.1", tls_port)
-            c.loop_start()
+            c, got = _tls_client(workdir, tls_port, "spk-1", pw, f"spk-1-{uuid.uuid4().hex[:6]}")
             results[label] = got.get(timeout=5)
             c.disconnect()
             c.loop_stop()
         assert not results["good"].is_failure and results["bad"].is_failure
+
+        # spk-2's password asking for client id "spk-1" does not kick the real spk-1 off.
+        victim, got = _tls_client(workdir, tls_port, "spk-1", password, "spk-1")
+        assert not got.get(timeout=5).is_failure
+        kicked: queue.Queue[object] = queue.Queue()
+        victim.on_disconnect = lambda *_a: kicked.put(True)
+        attacker, got = _tls_client(workdir, tls_port, "spk-2", other, "spk-1")
+        assert not got.get(timeout=5).is_failure
+        with pytest.raises(queue.Empty):
+            kicked.get(timeout=1.0)
+        assert victim.is_connected()
+        for c in (attacker, victim):
+            c.disconnect()
+            c.loop_stop()
     finally:
         proc.terminate()
         proc.wait(5)

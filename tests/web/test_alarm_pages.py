@@ -78,8 +78,23 @@ async def test_a_commune_user_sees_only_their_communes_alarms_and_no_ack_form(
         counts = (await c.get("/ui/alarms/counts")).json()
         assert counts == {
             "open_alarms": 2,
-            "by_kind": {"offline": 1, "flapping": 1, "download_failures": 0, "total": 2},
+            "by_kind": {"offline": 1, "flapping": 1, "takeover": 0, "download_failures": 0, "total": 2},
         }
+
+
+async def test_a_takeover_alarm_is_shown_in_both_languages(db: sessionmaker[Session], tmp_path: Path) -> None:
+    with db.begin() as s:
+        s.add(Alarm(device_id="d1", kind="takeover", opened_at=utcnow(), detail="3 session takeovers within 600 s"))
+    add_user(db, "op", (Role.PROVINCE_OPERATOR, "64"))
+    async with browser(make_app(db, tmp_path)) as c:
+        await login(c, "op")
+        vi = (await c.get("/ui/alarms", params={"kind": "takeover"})).text
+        assert "Bị chiếm phiên kết nối" in vi and "kind-tag kind-takeover" in vi
+        assert "3 lần phiên kết nối đang hoạt động bị thay thế trong 10 phút" in vi
+        en = (await c.get("/ui/alarms", params={"kind": "takeover", "lang": "en"})).text
+        assert "Connection taken over" in en and "3 live connections replaced within 10 min" in en
+        assert (await c.get("/ui/alarms/counts")).json()["by_kind"]["takeover"] == 1
+        assert [a["kind"] for a in (await c.get("/api/v1/alarms", params={"kind": "takeover"})).json()] == ["takeover"]
 
 
 async def test_an_operator_acknowledges_with_a_comment_and_it_is_audited(

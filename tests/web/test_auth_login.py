@@ -1,10 +1,13 @@
-"""Log-in with a password: sessions in a cookie, wrong passwords, lockout, expiry, log-out, all audited."""
+"""Log-in with a password: sessions in a cookie, wrong passwords, lockout per address and slowing per user name,
+expiry, log-out, all audited."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +15,8 @@ from source_server.accounts.models import AuditEntry, User, WebSession
 from source_server.accounts.service import Role, hash_token
 from source_server.db import utcnow
 from tests.web.auth_support import IP, PASSWORD, add_user, browser, csrf_of, login, make_app
+
+STRANGER = "203.0.113.66"
 
 
 def actions(db: sessionmaker[Session], username: str) -> list[str]:
@@ -65,20 +70,92 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(db: sessionma
     assert {(e.object_id, e.source_ip) for e in failed} == {("lan", IP), ("ghost", IP)}
 
 
-async def test_five_failures_lock_the_username_even_with_the_right_password(
+def browser_from(app: FastAPI, ip: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """A cookie-keeping client from ``ip`` (with extra headers on every request)."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 51000))
+    return httpx.AsyncClient(transport=transport, base_url="http://nguon.test", headers=headers)
+
+
+def audit_rows(db: sessionmaker[Session], username: str) -> list[tuple[str, str | None]]:
+    with db() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.object_id == username).order_by(AuditEntry.id))
+        return [(e.action, e.source_ip) for e in rows]
+
+
+async def test_five_failures_lock_that_address_not_the_user_who_logs_in_from_elsewhere(
     db: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    add_user(db, "lan", (Role.VIEWER, "64"))
-    async with browser(make_app(db, tmp_path)) as c:
+    add_user(db, "admin", (Role.PROVINCE_ADMIN, "64"))
+    app = make_app(db, tmp_path)
+    async with browser_from(app, STRANGER) as stranger:
         for _ in range(4):
-            assert (await login(c, "lan", "wrong-password!")).status_code == 401
-        fifth = await login(c, "lan", "wrong-password!")
-        assert fifth.status_code == 429 and "15 phút" in fifth.text
-        locked = await login(c, "lan")
-        assert locked.status_code == 429 and "nguon_session" not in c.cookies
-    assert actions(db, "lan") == ["login.failed"] * 5 + ["login.lockout", "login.refused_locked"]
-    async with browser(make_app(db, tmp_path, login_lockout_s=0)) as c:  # once the lockout has run out
-        assert (await login(c, "lan")).status_code == 303
+            assert (await login(stranger, "admin", "wrong-password!")).status_code == 401
+        fifth = await login(stranger, "admin", "wrong-password!")
+        assert fifth.status_code == 429 and "từ máy này" in fifth.text and "15 phút" in fifth.text
+        locked = await login(stranger, "admin")  # even the right password, from that address
+        assert locked.status_code == 429 and "nguon_session" not in stranger.cookies
+    # The failure this guards against: the lockout was per user name, so five requests from anyone locked the
+    # administrator out everywhere. Now the administrator, from the office, logs in at once.
+    async with browser_from(app, IP) as office:
+        assert (await login(office, "admin")).status_code == 303
+    assert audit_rows(db, "admin") == [
+        *[("login.failed", STRANGER)] * 5,
+        ("login.lockout", STRANGER),
+        ("login.refused_locked", STRANGER),
+        ("login.success", IP),
+    ]
+    async with browser_from(make_app(db, tmp_path, login_lockout_s=0), STRANGER) as c:  # once the lockout ran out
+        assert (await login(c, "admin")).status_code == 303
+
+
+async def test_a_distributed_guesser_is_slowed_not_the_users_known_address(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    add_user(db, "admin", (Role.PROVINCE_ADMIN, "64"))
+    app = make_app(db, tmp_path, login_user_max_failures=6, login_user_throttle_s=60)
+    async with browser_from(app, IP) as office:  # the administrator's usual address
+        assert (await login(office, "admin")).status_code == 303
+    guessers = [f"203.0.113.{n}" for n in range(1, 9)]
+    for ip in guessers[:6]:  # one guess from each of six addresses: no address reaches its own lockout
+        async with browser_from(app, ip) as c:
+            assert (await login(c, "admin", "guess-" + ip)).status_code == 401
+    for ip in guessers[6:]:  # past the user name's cap, a new address waits its turn, unchecked
+        async with browser_from(app, ip) as c:
+            slowed = await login(c, "admin")
+            assert slowed.status_code == 429 and "Vui lòng đợi 60 giây" in slowed.text
+    async with browser_from(app, IP) as office:  # the known address is not slowed
+        assert (await login(office, "admin")).status_code == 303
+    async with browser_from(
+        make_app(db, tmp_path, login_user_max_failures=6, login_user_throttle_s=0), "192.0.2.7"
+    ) as c:
+        assert (await login(c, "admin")).status_code == 303  # a new address of the user gets its turn after the wait
+    rows = audit_rows(db, "admin")
+    assert [a for a, _ in rows].count("login.throttled") == 2
+    assert "login.lockout" not in [a for a, _ in rows]
+
+
+async def test_the_lockout_message_is_in_english_too(db: sessionmaker[Session], tmp_path: Path) -> None:
+    add_user(db, "lan", (Role.VIEWER, "64"))
+    async with browser_from(make_app(db, tmp_path, login_max_failures=1, login_lockout_s=600), STRANGER) as c:
+        await c.get("/login", params={"lang": "en"})
+        r = await login(c, "lan", "wrong-password!")
+        assert r.status_code == 429
+        assert "Too many failed log-ins from this computer. Please try again in 10 minutes." in r.text
+
+
+async def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(db: sessionmaker[Session], tmp_path: Path) -> None:
+    add_user(db, "lan", (Role.VIEWER, "64"))
+    trusting = make_app(db, tmp_path, trusted_proxies="10.0.0.0/8, ::1")
+    # Behind the proxy: the right-most untrusted hop is the client (the left one is the client's own claim).
+    forwarded = {"X-Forwarded-For": "192.0.2.99, 198.51.100.77, 10.0.0.9"}
+    async with browser_from(trusting, "10.0.0.5", forwarded) as c:
+        assert (await login(c, "lan", "wrong-password!")).status_code == 401
+    # Straight from the Internet, a forged header changes nothing; nor without trusted proxies at all.
+    async with browser_from(trusting, STRANGER, {"X-Forwarded-For": "192.0.2.1"}) as c:
+        assert (await login(c, "lan", "wrong-password!")).status_code == 401
+    async with browser_from(make_app(db, tmp_path), "10.0.0.5", forwarded) as c:
+        assert (await login(c, "lan", "wrong-password!")).status_code == 401
+    assert [ip for _, ip in audit_rows(db, "lan")] == ["198.51.100.77", STRANGER, "10.0.0.5"]
 
 
 async def test_expired_session_goes_back_to_login_with_a_message(db: sessionmaker[Session], tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 MESSAGES: dict[str, dict[str, str]] = {
     "alarm.title": {"vi": "Cảnh báo thiết bị", "en": "Device alarms"},
     "alarm.intro": {
-        "vi": "Thiết bị mất kết nối quá lâu, kết nối chập chờn hoặc tải nội dung thất bại. Giờ hiển thị theo giờ Việt Nam.",
-        "en": "Devices offline too long, with an unstable connection, or failing to download content. Times are Vietnam time.",
+        "vi": "Thiết bị mất kết nối quá lâu, kết nối chập chờn, bị chiếm phiên kết nối hoặc tải nội dung thất bại. Giờ hiển thị theo giờ Việt Nam.",
+        "en": "Devices offline too long, with an unstable connection, with their connection taken over, or failing to download content. Times are Vietnam time.",
     },
     "alarm.kinds": {"vi": "Loại cảnh báo", "en": "Alarm kinds"},
     "alarm.kind.all": {"vi": "Tất cả", "en": "All"},
     "alarm.kind.offline": {"vi": "Mất kết nối quá lâu", "en": "Offline too long"},
     "alarm.kind.flapping": {"vi": "Kết nối chập chờn", "en": "Flapping connection"},
+    "alarm.kind.takeover": {"vi": "Bị chiếm phiên kết nối", "en": "Connection taken over"},
     "alarm.kind.download_failures": {"vi": "Lỗi tải nội dung", "en": "Failing downloads"},
     "alarm.state": {"vi": "Tình trạng", "en": "State"},
     "alarm.state.current": {"vi": "Đang diễn ra", "en": "Current"},
@@ -84,5 +85,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "alarm.detail.flapping": {
         "vi": "{n} lần mất kết nối trong {minutes} phút",
         "en": "{n} disconnects within {minutes} min",
+    },
+    "alarm.detail.takeover": {
+        "vi": "{n} lần phiên kết nối đang hoạt động bị thay thế trong {minutes} phút: có thể có thiết bị khác đang dùng "
+        "tài khoản của thiết bị này. Hãy cấp lại mật khẩu cho thiết bị.",
+        "en": "{n} live connections replaced within {minutes} min: another client may be using this device's "
+        "credentials. Issue the device a new password.",
     },
 }

@@ -21,8 +21,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Wrong username or password.",
     },
     "login.locked": {
-        "vi": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-        "en": "Too many failed log-ins. Please try again in 15 minutes.",
+        "vi": "Đăng nhập sai quá nhiều lần từ máy này. Vui lòng thử lại sau {minutes} phút.",
+        "en": "Too many failed log-ins from this computer. Please try again in {minutes} minutes.",
+    },
+    "login.throttled": {
+        "vi": "Tài khoản này đang bị nhiều nơi thử mật khẩu. Vui lòng đợi {seconds} giây rồi thử lại.",
+        "en": "Many places are trying passwords for this account. Please wait {seconds} seconds and try again.",
     },
     "login.expired": {
         "vi": "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
