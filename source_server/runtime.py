@@ -68,6 +68,7 @@ class Runtime:
             sessions=self.sessions, settings=settings, mqtt=self.mqtt, signer=self.signer, media=self.media
         )
         self.presence.add_online_listener(self.dispatcher.on_device_online)
+        self.presence.add_offline_listener(self.dispatcher.on_device_offline)
         self.programme = ProgrammeScheduler(
             sessions=self.sessions, settings=settings, signer=self.signer, on_sent=self.dispatcher.wake
         )
@@ -121,7 +122,8 @@ class Runtime:
             if dt.channel is DeviceChannel.STATE:
                 self.presence.on_state(dt.device_id, parse_message(StateMessage, payload), now, retained=retained)
             elif dt.channel is DeviceChannel.TELEMETRY:
-                self.presence.on_telemetry(dt.device_id, parse_message(Telemetry, payload), now)
+                self.presence.on_telemetry(dt.device_id, telemetry := parse_message(Telemetry, payload), now)
+                self.dispatcher.on_clock(dt.device_id, telemetry.at, now)
             elif dt.channel is DeviceChannel.ACK:
                 ack = parse_message(Ack, payload)
                 self.presence.on_activity(dt.device_id, now)
