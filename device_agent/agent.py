@@ -353,19 +353,20 @@ class Agent:
                 position, at = (cp.position_ms, cp.at) if cp is not None and mine else (None, None)
                 self._ack(cid, AckStatus.INTERRUPTED, RESTART_REASON, position, at=at)
                 continue
-            self._outbox.append(held.ack)
-            if held.ack.status in _RESUMABLE and held.envelope is not None and held.exp >= now:
-                if held.ack.status is AckStatus.PREEMPTED and held.ack.reason != "will_resume":
-                    continue
-                self._requeue(held.envelope.encode())
+            dropped = held.ack.status is AckStatus.PREEMPTED and held.ack.reason != "will_resume"
+            if held.ack.status in _RESUMABLE and held.envelope is not None and held.exp >= now and not dropped:
+                self._requeue(cid, held.envelope.encode())  # its acks (downloaded, started...) say where it stands
+            else:
+                self._outbox.append(held.ack)
 
-    def _requeue(self, envelope: bytes) -> None:
+    def _requeue(self, command_id: str, envelope: bytes) -> None:
         """Queue again an accepted play the device held when it stopped (its signature checked again)."""
         try:
             cmd = self._open(envelope)
             body = cmd.parsed_body()
         except (CommandRejected, ValueError) as exc:
             log.warning("%s: a held command no longer opens: %s", self.device_id, exc)
+            self._ack(command_id, AckStatus.FAILED, "lost_on_restart")
             return
         if isinstance(body, PlayBody):
             self._received += 1
