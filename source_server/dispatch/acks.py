@@ -135,6 +135,8 @@ def _fields_changed(
             row["reason"] = ack.reason
             fields.add("reason")
         return fields
+    if ack.status is AckStatus.REJECTED and status != PENDING:
+        return fields  # the device accepted this command: a later refusal can only be of a copy (R1, R4)
     at = server_time(ack.at, skews.get(item.device_id, _ZERO), issued=issued, received=item.at)
     for field in _TIME_FIELDS.get(ack.status, ()):
         if row[field] is None:

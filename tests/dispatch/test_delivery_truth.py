@@ -125,10 +125,13 @@ async def test_interrupted_is_never_backwards_and_only_done_or_the_device_supers
     told = _delivery(db, cid, "d-V11-0")
     assert (told.status, told.reason, told.position_ms) == ("interrupted", "device_restart", 420)
     assert (_delivery(db, cid, "d-V11-1").status, _delivery(db, cid, "d-V11-1").reason) == ("done", None)
-    # done is terminal: a later interrupted (or anything) does not move it
+    # done is terminal: a later interrupted (or anything) does not move it; an older device that refuses a verified
+    # copy of a command it had accepted (expired, not_for_me...) refuses the copy: no news of the command
     d.on_ack("d-V11-1", Ack(command_id=cid, status=AckStatus.INTERRUPTED, at=now, position_ms=5), later)
+    d.on_ack("d-V11-0", Ack(command_id=cid, status=AckStatus.REJECTED, at=now, reason="expired"), later)
     await d.flush_acks()
     assert _delivery(db, cid, "d-V11-1").status == "done"
+    assert _delivery(db, cid, "d-V11-0").status == "interrupted"
     with db() as s:
         report = delivery_report(s, command_id=cid, communes={"C1"})
     assert report is not None and report.counts["interrupted"] == 1 and report.counts["done"] == 1
