@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 import random
+import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Coroutine, Iterator
@@ -25,7 +26,7 @@ from device_agent.media import Fetcher, HttpFetcher
 from device_agent.mqtt import MqttClient, Will
 from device_agent.playback import Item, Programme
 from device_agent.player import NullPlayer, Playable
-from device_agent.state import AgentState
+from device_agent.state import AgentState, Checkpoint
 from protocols import (
     Ack,
     AckStatus,
@@ -47,21 +48,30 @@ from protocols import (
     dump,
     open_envelope,
 )
+from protocols.exceptions import UNKNOWN_COMMAND_ID
+from protocols.topics import ID_PATTERN
 
 log = logging.getLogger(__name__)
 KillMode = Literal["abort", "freeze"]
 _LAST_ACKS = 2000
 _IMPLIED_BY_STARTED = frozenset({AckStatus.RECEIVED, AckStatus.DOWNLOADED})
+_ENDS_PLAY = frozenset(
+    {AckStatus.DONE, AckStatus.FAILED, AckStatus.PREEMPTED, AckStatus.INTERRUPTED, AckStatus.EXPIRED}
+)
+_RESUMABLE = frozenset({AckStatus.RECEIVED, AckStatus.DOWNLOADED, AckStatus.PREEMPTED})
+_ID = re.compile(f"^{ID_PATTERN}$")
+RESTART_REASON = "device_restart"
+"""The reason of the ``interrupted`` a restarted device reports for what was playing when it died."""
 
 
-def _unverified_id(raw: bytes) -> str | None:
-    """The command id inside an envelope that failed verification, so the rejection can name it."""
+def _unverified_id(raw: bytes) -> str:
+    """The id an envelope that failed verification claims, when readable and valid, else ``unknown`` (R2)."""
     try:
         inner = json.loads(raw)["payload"]
         cid = json.loads(base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4)))["id"]
     except (ValueError, KeyError, TypeError):
-        return None
-    return cid if isinstance(cid, str) else None
+        return UNKNOWN_COMMAND_ID
+    return cid if isinstance(cid, str) and _ID.match(cid) else UNKNOWN_COMMAND_ID
 
 
 class Agent:
@@ -106,6 +116,10 @@ class Agent:
         self._started = time.monotonic()
         self._open = config.opener or (lambda raw: open_envelope(raw, config.keyring))
         self._received = 0
+        self._refusals = float(config.refused_acks_per_minute)
+        self._refusals_at = time.monotonic()
+        self._recovered = False
+        self._checkpoints: asyncio.Task[None] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -121,7 +135,10 @@ class Agent:
         return datetime.now(UTC) + self._skew
 
     def start(self) -> None:
-        """Begin connecting (and reconnecting) in the background."""
+        """Begin connecting (and reconnecting) in the background; the first time, say what a restart cut short."""
+        self._recover()
+        if self.state.persistent and (self._checkpoints is None or self._checkpoints.done()):
+            self._checkpoints = asyncio.create_task(self._checkpoint_loop(), name=f"checkpoint-{self.device_id}")
         if self._run_task is None or self._run_task.done():
             self._run_task = asyncio.create_task(self._run(), name=f"agent-{self.device_id}")
 
@@ -181,7 +198,7 @@ class Agent:
             self._client.abort()
 
     async def _halt(self) -> None:
-        tasks = [t for t in (self._run_task, *self._jobs) if t is not None]
+        tasks = [t for t in (self._run_task, self._checkpoints, *self._jobs) if t is not None]
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -265,12 +282,32 @@ class Agent:
 
     # -- acks ------------------------------------------------------------------------------------------------
 
-    def _ack(self, command_id: str, status: AckStatus, reason: str | None = None) -> None:
-        ack = Ack(command_id=command_id, status=status, at=self.now(), session=self.session or None, reason=reason)
-        self._last_ack[command_id] = ack
-        self._last_ack.move_to_end(command_id)
-        while len(self._last_ack) > _LAST_ACKS:
-            self._last_ack.popitem(last=False)
+    def _ack(
+        self,
+        command_id: str,
+        status: AckStatus,
+        reason: str | None = None,
+        position_ms: int | None = None,
+        *,
+        at: datetime | None = None,
+        accepted: bool = True,
+    ) -> None:
+        """Queue an ack; of an ``accepted`` command it becomes the latest ack (re-sent for a copy, kept across
+        restarts with a ``state_dir``)."""
+        ack = Ack(
+            command_id=command_id, status=status, at=at or self.now(), session=self.session or None, reason=reason,
+            position_ms=position_ms,
+        )  # fmt: skip
+        if accepted:
+            self._last_ack[command_id] = ack
+            self._last_ack.move_to_end(command_id)
+            while len(self._last_ack) > _LAST_ACKS:
+                self._last_ack.popitem(last=False)
+            held = self.state.held.get(command_id)
+            if held is not None:
+                self.state.hold(ack, held.exp)
+            if self.state.persistent:
+                self._track_play(command_id, status)
         if status is AckStatus.STARTED and self._holding:
             self._drop_implied(command_id)
         self._outbox.append(ack)
@@ -278,6 +315,77 @@ class Agent:
             self._held.append(ack)  # sent when the hold ends
         else:
             self._kick_drain()
+
+    def _track_play(self, command_id: str, status: AckStatus) -> None:
+        """Keep the play checkpoint in step: saved once a play has started, dropped when it ends."""
+        if status is AckStatus.STARTED:
+            asyncio.get_running_loop().call_soon(self._checkpoint)  # once the programme holds it as current
+        elif status in _ENDS_PLAY:
+            cp = self.state.checkpoint
+            if cp is not None and cp.command_id == command_id:
+                self.state.save_checkpoint(None)
+
+    def _checkpoint(self) -> None:
+        cur = self.programme.current
+        if cur is not None:
+            self.state.save_checkpoint(Checkpoint(cur.command_id, self.programme.position_ms(), self.now()))
+
+    async def _checkpoint_loop(self) -> None:
+        """Save how far the play in progress got every ``checkpoint_s``, link or no link."""
+        while True:
+            await asyncio.sleep(self.config.checkpoint_s)
+            self._checkpoint()
+
+    def _recover(self) -> None:
+        """After a restart (R3): ``interrupted`` with its position for what was playing when the device died, the
+        latest ack again for every command still held, and the unfinished plays queued again."""
+        if self._recovered or not self.state.persistent:
+            return
+        self._recovered = True
+        now, cp = self.now(), self.state.checkpoint
+        self.state.save_checkpoint(None)
+        for cid, held in list(self.state.held.items()):
+            if held.exp < now and held.ack.status is not AckStatus.STARTED:
+                continue
+            self._last_ack[cid] = held.ack
+            if held.ack.status is AckStatus.STARTED:
+                mine = cp is not None and cp.command_id == cid
+                position, at = (cp.position_ms, cp.at) if cp is not None and mine else (None, None)
+                self._ack(cid, AckStatus.INTERRUPTED, RESTART_REASON, position, at=at)
+                continue
+            dropped = held.ack.status is AckStatus.PREEMPTED and held.ack.reason != "will_resume"
+            if held.ack.status in _RESUMABLE and held.envelope is not None and held.exp >= now and not dropped:
+                self._requeue(cid, held.envelope.encode())  # its acks (downloaded, started...) say where it stands
+            else:
+                self._outbox.append(held.ack)
+
+    def _requeue(self, command_id: str, envelope: bytes) -> None:
+        """Queue again an accepted play the device held when it stopped (its signature checked again)."""
+        try:
+            cmd = self._open(envelope)
+            body = cmd.parsed_body()
+        except (CommandRejected, ValueError) as exc:
+            log.warning("%s: a held command no longer opens: %s", self.device_id, exc)
+            self._ack(command_id, AckStatus.FAILED, "lost_on_restart")
+            return
+        if isinstance(body, PlayBody):
+            self._received += 1
+            self._spawn(self._fetch_and_queue(cmd, body, self._received))
+
+    def _refuse_copy(self, claimed: str, reason: RejectReason) -> None:
+        """Ack an unverified copy ``rejected`` under the id it claims, at most ``refused_acks_per_minute`` (R2).
+
+        Never the latest ack of that id: the refusal says nothing of the command the id names."""
+        rate = self.config.refused_acks_per_minute
+        mono = time.monotonic()
+        self._refusals = min(float(rate), self._refusals + (mono - self._refusals_at) * rate / 60)
+        self._refusals_at = mono
+        if self._refusals < 1:
+            log.info("%s: refused copy %s (%s), not acked (rate limit)", self.device_id, claimed, reason.value)
+            return
+        self._refusals -= 1
+        log.warning("%s: refused a copy claiming command %s: %s", self.device_id, claimed, reason.value)
+        self._ack(claimed, AckStatus.REJECTED, reason.value, accepted=False)
 
     def _drop_implied(self, command_id: str) -> None:
         """A play that starts in the instant it arrived or finished downloading says only ``started``: the
@@ -350,21 +458,21 @@ class Agent:
         try:
             cmd = check_command(self._open(payload), identity=self.identity, replay=self.state.replay, now=now)
         except CommandRejected as exc:
-            cid = exc.command_id or _unverified_id(payload)
-            if cid is None:
-                log.warning("%s: unusable message on %s: %s", self.device_id, topic, exc)
+            cid = exc.command_id
+            if cid is None:  # failed before its signature was proven: proves nothing about the id it claims
+                self._refuse_copy(_unverified_id(payload), exc.reason)
             elif exc.reason == RejectReason.REPLAY:  # verified, accepted before: never rejected (PROTOCOL.md §4.3)
                 if cid in self._last_ack:
                     self._outbox.append(self._last_ack[cid])  # a duplicate: say again where it stands, do nothing
                     self._kick_drain()
             else:
-                with contextlib.suppress(ValueError):
-                    self._ack(cid, AckStatus.REJECTED, exc.reason.value)
+                self._ack(cid, AckStatus.REJECTED, exc.reason.value, accepted=False)
             return
         self.state.save_replay(now)
         self._ack(cmd.id, AckStatus.RECEIVED)
-        body = cmd.parsed_body()
         kind = CommandType(cmd.type)
+        self.state.hold(self._last_ack[cmd.id], cmd.exp, payload.decode() if kind == CommandType.PLAY else None)
+        body = cmd.parsed_body()
         if kind == CommandType.PLAY:
             assert isinstance(body, PlayBody)
             self._received += 1

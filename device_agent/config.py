@@ -64,12 +64,19 @@ class AgentConfig:
     ``keyring``. A simulator shares one memoised opener among its devices (same bytes, same answer)."""
     reboot_downtime_s: float = 1.0
     """How long a simulated reboot keeps the device off the broker."""
+    refused_acks_per_minute: int = 3
+    """Most ``rejected`` acks of unverified copies (bad signature, unknown key, malformed) sent per minute: a flood
+    on the command topic must not become a flood of acks (PROTOCOL.md §4.3)."""
+    checkpoint_s: float = 5.0
+    """How often the position of the play in progress is saved under ``state_dir`` (what a restart reports)."""
 
     def __post_init__(self) -> None:
         if not self.area_path or len(self.area_path) > 3:
             raise ValueError("area_path has 1 to 3 levels: province, commune, village")
         if self.heartbeat_s <= 0:
             raise ValueError("heartbeat_s must be positive")
+        if self.refused_acks_per_minute < 0 or self.checkpoint_s <= 0:
+            raise ValueError("refused_acks_per_minute must be ≥ 0 and checkpoint_s positive")
         if self.ack_window < 1:
             raise ValueError("ack_window must be at least 1")
         if not 0 <= self.volume <= 100:

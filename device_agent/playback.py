@@ -4,7 +4,8 @@ Rules: an item plays when its ``start_at`` (device clock) has come, highest prio
 arrival. A strictly higher priority interrupts the playing item (ack ``preempted``); it goes back in the queue
 at its old place and position when its policy is ``resume``, else it is dropped (``preempted``, reason
 ``dropped``). An item whose ``exp`` passes while waiting acks ``expired``. ``stop`` ends an item: ``done`` with
-reason ``stopped`` if it had started, ``failed`` with reason ``stopped`` if it never did.
+reason ``stopped`` if it had started, ``failed`` with reason ``stopped`` if it never did. A player that dies
+mid-play acks ``interrupted`` with how far it got (``position_ms``).
 Timers are local, so the programme keeps going while the link to the broker is down.
 """
 
@@ -18,12 +19,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from device_agent.player import Playable, Player
 from protocols import AckStatus, PreemptPolicy, Priority, preempts
 
 log = logging.getLogger(__name__)
-Emit = Callable[[str, AckStatus, str | None], None]
+
+
+class Emit(Protocol):
+    """Where the programme's acks go: (command id, status, reason[, position_ms])."""
+
+    def __call__(
+        self, command_id: str, status: AckStatus, reason: str | None = None, position_ms: int | None = None
+    ) -> None: ...
 
 
 @dataclass
@@ -57,6 +66,13 @@ class Programme:
     def playing(self) -> str | None:
         """Command id of the item playing now."""
         return self.current.command_id if self.current else None
+
+    def position_ms(self) -> int:
+        """How far into its media the item playing now is (0 when nothing plays)."""
+        cur = self.current
+        if cur is None:
+            return 0
+        return min(cur.playable.duration_ms, cur.playable.offset_ms + int((time.monotonic() - self._began) * 1000))
 
     def add(self, item: Item) -> None:
         """Queue an item (downloaded already); ``seq`` orders equal priorities (given at receipt, else now).
@@ -162,5 +178,8 @@ class Programme:
             self.emit(item.command_id, AckStatus.DONE, None)
         else:
             log.warning("playing %s failed: %s", item.command_id, exc)
-            self.emit(item.command_id, AckStatus.FAILED, f"player_error: {exc}"[:200])
+            position = min(
+                item.playable.duration_ms, item.playable.offset_ms + int((time.monotonic() - self._began) * 1000)
+            )
+            self.emit(item.command_id, AckStatus.INTERRUPTED, f"player_error: {exc}"[:200], position)
         self._poke()

@@ -25,6 +25,16 @@ class RejectReason(StrEnum):
     UNSUPPORTED_TYPE = "unsupported_type"
     LIFETIME_TOO_LONG = "lifetime_too_long"
 
+    @property
+    def unverified(self) -> bool:
+        """Failed before the signature was proven: the ack proves nothing about the command id it names."""
+        return self in _UNVERIFIED
+
+
+_UNVERIFIED = frozenset({RejectReason.MALFORMED, RejectReason.UNKNOWN_KEY, RejectReason.BAD_SIGNATURE})
+UNKNOWN_COMMAND_ID = "unknown"
+"""The ``command_id`` of a refusal whose envelope names no readable, valid id."""
+
 
 class ProtocolError(Exception):
     """Base of every wire-contract error."""

@@ -107,6 +107,9 @@ class AckStatus(StrEnum):
     FAILED = "failed"
     PREEMPTED = "preempted"
     EXPIRED = "expired"
+    INTERRUPTED = "interrupted"
+    """Playback began but stopped before the end for a reason other than preemption or stop (power loss, crash,
+    player died); ``position_ms`` says how far it got. Not final: a later ``done`` supersedes it."""
 
     @property
     def terminal(self) -> bool:
@@ -125,10 +128,11 @@ _ACK_RANK = {
     AckStatus.DOWNLOADED: 2,
     AckStatus.STARTED: 3,
     AckStatus.PREEMPTED: 4,
-    AckStatus.REJECTED: 5,
-    AckStatus.FAILED: 5,
-    AckStatus.EXPIRED: 5,
-    AckStatus.DONE: 5,
+    AckStatus.INTERRUPTED: 5,
+    AckStatus.REJECTED: 6,
+    AckStatus.FAILED: 6,
+    AckStatus.EXPIRED: 6,
+    AckStatus.DONE: 6,
 }
 
 
@@ -140,6 +144,8 @@ class Ack(_Incoming):
     at: UtcDatetime
     session: int | None = Field(default=None, ge=0)
     reason: str | None = Field(default=None, max_length=200)
+    position_ms: int | None = Field(default=None, ge=0)
+    """With ``interrupted``: how far into the media playback got (milliseconds)."""
 
 
 class Target(BaseModel):

@@ -37,3 +37,16 @@ DB_WRITE_LAG = Histogram(
     registry=REGISTRY,
 )
 OUTBOX_PENDING = Gauge("nguon_outbox_pending", "Outbox messages not yet published", registry=REGISTRY)
+REFUSED_COPIES = Counter(
+    "nguon_refused_copies_total",
+    "Acks of command copies a device refused before their signature was proven (someone publishes on its command "
+    "topic, or it lacks the key), by reason",
+    ["reason"],
+    registry=REGISTRY,
+)
+DELIVERIES_INTERRUPTED = Counter(
+    "nguon_deliveries_interrupted_total",
+    "Plays marked interrupted, by who said so (device, or server when the device went offline mid-play)",
+    ["by"],
+    registry=REGISTRY,
+)

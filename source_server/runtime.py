@@ -69,6 +69,7 @@ class Runtime:
         )
         self.presence.add_online_listener(self.dispatcher.on_device_online)
         self.dispatcher.add_ack_listener(self.presence.on_activity)  # only acks of commands the device was sent
+        self.presence.add_offline_listener(self.dispatcher.on_device_offline)
         self.programme = ProgrammeScheduler(
             sessions=self.sessions, settings=settings, signer=self.signer, on_sent=self.dispatcher.wake
         )
@@ -122,7 +123,8 @@ class Runtime:
             if dt.channel is DeviceChannel.STATE:
                 self.presence.on_state(dt.device_id, parse_message(StateMessage, payload), now, retained=retained)
             elif dt.channel is DeviceChannel.TELEMETRY:
-                self.presence.on_telemetry(dt.device_id, parse_message(Telemetry, payload), now)
+                self.presence.on_telemetry(dt.device_id, telemetry := parse_message(Telemetry, payload), now)
+                self.dispatcher.on_clock(dt.device_id, telemetry.at, now)
             elif dt.channel is DeviceChannel.ACK:
                 self.dispatcher.on_ack(dt.device_id, parse_message(Ack, payload), now)
             else:

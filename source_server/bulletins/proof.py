@@ -3,7 +3,9 @@
 A bulletin plays through one or more commands (each slot occurrence or area of the programme, or an
 emergency's fan-outs); each command's deliveries move only by that device's acks (``dispatch``). The proof
 counts them by state (``dispatch.report.shown_status``: a device still silent after its command expired is
-``not_reached``); ``proof_devices`` lists the devices behind any of those counts, filtered the same way.
+``not_reached``); ``interrupted`` (a play cut short: power loss, crash, the device gone offline mid-play) is
+counted apart and never as played in full. ``proof_devices`` lists the devices behind any of those counts,
+filtered the same way, with the device's own times (its clock corrected by the skew the server knows).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class DeviceProof:
     downloaded_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    position_ms: int | None = None
+    """How far an ``interrupted`` play got (None otherwise)."""
 
 
 @dataclass
@@ -229,6 +233,7 @@ def _rows(db: Session, query: Select[Delivery, str], expired: dict[str, bool]) -
             downloaded_at=d.downloaded_at,
             started_at=d.started_at,
             finished_at=d.finished_at,
+            position_ms=d.position_ms if d.status == "interrupted" else None,
         )
 
 

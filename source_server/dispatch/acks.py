@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from protocols import Ack, AckStatus, DeviceChannel, RejectReason, device_topic
-from source_server.dispatch.models import Command, Delivery, OutboxMessage
+from source_server.dispatch.clock import server_time
+from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
 from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED
 
 PENDING = "pending"
+WENT_OFFLINE = "went_offline"
+"""The reason of an ``interrupted`` the server guessed when the device went offline mid-play (R3)."""
+_ZERO = timedelta(0)
 _CHUNK = 400
 _TIME_FIELDS = {
     AckStatus.RECEIVED: ("received_at",),
@@ -33,6 +37,7 @@ _COLUMNS = (
     Delivery.downloaded_at,
     Delivery.started_at,
     Delivery.finished_at,
+    Delivery.position_ms,
     Delivery.updated_at,
 )
 
@@ -65,12 +70,32 @@ def _is_replay_refusal(ack: Ack) -> bool:
     return ack.status is AckStatus.REJECTED and (ack.reason or "").startswith(RejectReason.REPLAY.value)
 
 
-def apply_acks(db: Session, acks: list[AckIn], *, known: list[AckIn] | None = None) -> int:
+def is_refused_copy(ack: Ack) -> bool:
+    """A refusal of an envelope whose signature was never proven (R2): it says nothing of the id it names."""
+    if ack.status is not AckStatus.REJECTED or not ack.reason:
+        return False
+    return ack.reason.split(":", 1)[0].strip() in _UNVERIFIED
+
+
+_UNVERIFIED = frozenset(r.value for r in RejectReason if r.unverified)
+
+
+def apply_acks(
+    db: Session,
+    acks: list[AckIn],
+    *,
+    skews: Mapping[str, timedelta] | None = None,
+    known: list[AckIn] | None = None,
+) -> int:
     """Move deliveries forward by ``acks`` (never backward, terminal is final); returns rows updated (no commit).
 
-    An ack for a command the device was never sent is counted and dropped; ``known`` collects the others (only
-    those are signs of life of the device: on a broker without ACL anyone can publish on its ack topic).
+    Times are the device's ``at`` corrected by ``skews`` (device id → server - device clock) and clamped to
+    [issued, received]. A refused copy (:func:`is_refused_copy`) only leaves its reason on a still-pending
+    delivery. ``interrupted`` may be said again (the device's word replaces the server's guess).
+    An ack for a command the device was never sent is counted and dropped; ``known`` collects the others but refused
+    copies (only those are signs of life of the device: on a broker without ACL anyone can publish on its ack topic).
     """
+    skews = skews or {}
     command_ids = {a.ack.command_id for a in acks}
     issued: dict[str, datetime] = {}
     for chunk in _chunks(sorted(command_ids)):
@@ -91,36 +116,57 @@ def apply_acks(db: Session, acks: list[AckIn], *, known: list[AckIn] | None = No
         key = (ack.command_id, item.device_id)
         row = rows.get(key)
         if row is None:
-            MQTT_REJECTED.labels("ack_unknown_command").inc()
+            if not is_refused_copy(ack):  # a refused copy of any id is a security event, recorded by the caller
+                MQTT_REJECTED.labels("ack_unknown_command").inc()
             continue
-        if known is not None:
+        if known is not None and not is_refused_copy(ack):
             known.append(item)
-        _LATENCY[ack.status].observe(max(0.0, (item.at - issued[ack.command_id]).total_seconds()))
-        if _is_terminal(row["status"]) or _is_replay_refusal(ack):
-            continue
-        fields: set[str] = set()
-        for field in _TIME_FIELDS.get(ack.status, ()):
-            if row[field] is None:
-                row[field] = item.at
-                fields.add(field)
-        if ack.status.rank > _rank(row["status"]):
-            row["status"] = ack.status.value
-            fields.add("status")
-            if ack.status.terminal:
-                row["finished_at"] = item.at
-                fields.add("finished_at")
-                if row["received_at"] is None:
-                    row["received_at"] = item.at
-                    fields.add("received_at")
-            if ack.reason is not None or ack.status.terminal:
-                row["reason"] = ack.reason
-                fields.add("reason")
+        when = issued[ack.command_id]
+        _LATENCY[ack.status].observe(max(0.0, (item.at - when).total_seconds()))
+        fields = _fields_changed(row, ack, item, when, skews)
         if fields:
             row["updated_at"] = item.at
             fields.add("updated_at")
             changed.setdefault(key, (row, set()))[1].update(fields)
     _write_changes(db, changed.values())
     return len(changed)
+
+
+def _fields_changed(
+    row: dict[str, Any], ack: Ack, item: AckIn, issued: datetime, skews: Mapping[str, timedelta]
+) -> set[str]:
+    """Apply one ack to its delivery row in memory (R2-R5 of issue 9); returns the columns it changed."""
+    fields: set[str] = set()
+    status = row["status"]
+    if _is_terminal(status) or _is_replay_refusal(ack):
+        return fields
+    if is_refused_copy(ack):
+        if status == PENDING and row["reason"] != ack.reason:
+            row["reason"] = ack.reason
+            fields.add("reason")
+        return fields
+    if ack.status is AckStatus.REJECTED and status != PENDING:
+        return fields  # the device accepted this command: a later refusal can only be of a copy (R1, R4)
+    at = server_time(ack.at, skews.get(item.device_id, _ZERO), issued=issued, received=item.at)
+    for field in _TIME_FIELDS.get(ack.status, ()):
+        if row[field] is None:
+            row[field] = at
+            fields.add(field)
+    again = ack.status is AckStatus.INTERRUPTED and status == AckStatus.INTERRUPTED.value
+    if ack.status.rank > _rank(status) or again:
+        row["status"] = ack.status.value
+        row["reason"] = ack.reason
+        fields.update(("status", "reason"))
+        if ack.status.terminal or ack.status is AckStatus.INTERRUPTED:
+            row["finished_at"] = at
+            fields.add("finished_at")
+            if row["received_at"] is None:
+                row["received_at"] = at
+                fields.add("received_at")
+        if ack.status is AckStatus.INTERRUPTED:
+            row["position_ms"] = ack.position_ms
+            fields.add("position_ms")
+    return fields
 
 
 def _write_changes(db: Session, changed: Iterable[tuple[dict[str, Any], set[str]]]) -> None:
@@ -140,6 +186,69 @@ def _write_changes(db: Session, changed: Iterable[tuple[dict[str, Any], set[str]
             .values({c: bindparam(c) for c in sorted(columns)})
         )
         db.execute(statement, batch)
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineIn:
+    """A device marked offline (its Will applied) at ``at``, last heard from at ``last_seen``."""
+
+    device_id: str
+    at: datetime
+    last_seen: datetime | None
+
+
+def mark_interrupted(db: Session, offline: list[OfflineIn], *, now: datetime) -> int:
+    """Deliveries still ``started`` on devices that went offline become ``interrupted`` (R3); returns rows.
+
+    How far it got: ``min(duration, last sign of life - started_at)``. Only plays started before the device went
+    offline (a later ``started``, after it came back in the same batch, is left alone); a later ``done`` or
+    ``interrupted`` from the device supersedes this guess (``apply_acks``).
+    """
+    latest: dict[str, OfflineIn] = {}
+    for o in offline:
+        if o.device_id not in latest or latest[o.device_id].at <= o.at:
+            latest[o.device_id] = o
+    updates: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(latest)):
+        query = (
+            select(Delivery.command_id, Delivery.device_id, Delivery.started_at, Media.duration_ms)
+            .join(Command, Command.id == Delivery.command_id)
+            .outerjoin(Media, Media.sha256 == Command.media_sha256)
+            .where(Delivery.device_id.in_(chunk), Delivery.status == AckStatus.STARTED.value)
+        )
+        for command_id, device_id, started_at, duration_ms in db.execute(query):
+            o = latest[device_id]
+            if started_at is None or started_at > o.at:
+                continue
+            alive = min(o.last_seen or o.at, o.at)
+            position = max(0, int((alive - started_at).total_seconds() * 1000))
+            if duration_ms:
+                position = min(position, duration_ms)
+            updates.append(
+                {
+                    "_command_id": command_id,
+                    "_device_id": device_id,
+                    "status": AckStatus.INTERRUPTED.value,
+                    "reason": WENT_OFFLINE,
+                    "position_ms": position,
+                    "finished_at": started_at + timedelta(milliseconds=position),
+                    "updated_at": now,
+                }
+            )
+    if updates:
+        table = Delivery.__table__
+        assert isinstance(table, Table)
+        statement = (
+            update(table)
+            .where(
+                table.c.command_id == bindparam("_command_id"),
+                table.c.device_id == bindparam("_device_id"),
+                table.c.status == AckStatus.STARTED.value,
+            )
+            .values({c: bindparam(c) for c in ("status", "reason", "position_ms", "finished_at", "updated_at")})
+        )
+        db.execute(statement, updates)
+    return len(updates)
 
 
 def resend_pending(db: Session, *, device_ids: list[str], now: datetime) -> int:

@@ -58,13 +58,18 @@ class Delivery(Base):
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     commune_code: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    """pending (nothing heard yet) or the last AckStatus reported."""
+    """pending (nothing heard yet) or the highest AckStatus reported (or ``interrupted`` guessed at going offline).
+
+    Times are the device's own ``at`` corrected by its known clock skew (``dispatch.clock``), clamped to
+    [issued, received]; ``updated_at`` and ``resent_at`` are server times."""
     reason: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     downloaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    """When a terminal ack (done, failed, rejected, expired) was received."""
+    """When it ended (done, failed, rejected, expired) or stopped (interrupted), device time corrected for skew."""
+    position_ms: Mapped[int | None] = mapped_column(Integer)
+    """How far an ``interrupted`` play got (the device's word, or the server's guess when it went offline)."""
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

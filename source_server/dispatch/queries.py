@@ -39,6 +39,8 @@ class DeviceCommand:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime | None
+    position_ms: int | None = None
+    """How far an ``interrupted`` play got."""
 
 
 def envelope_body(envelope: str) -> dict[str, Any]:
@@ -87,6 +89,7 @@ def device_commands(
                 started_at=delivery.started_at,
                 finished_at=delivery.finished_at,
                 updated_at=delivery.updated_at,
+                position_ms=delivery.position_ms,
             )
         )
     return out

@@ -8,9 +8,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DELIVERY_STATES = (
-    "pending", "received", "downloaded", "started", "done", "failed", "rejected", "preempted", "expired", "not_reached",
+    "pending", "received", "downloaded", "started", "done", "interrupted", "failed", "rejected", "preempted", "expired",
+    "not_reached",
 )  # fmt: skip
-"""What a delivery report shows; ``not_reached`` is a device still silent after the command expired."""
+"""What a delivery report shows; ``not_reached`` is a device still silent after the command expired, ``interrupted``
+a play cut short (never counted as played in full)."""
 
 
 class BroadcastForm(BaseModel):
@@ -48,6 +50,7 @@ class DeliveryRead(BaseModel):
     downloaded_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    position_ms: int | None = None
     resent_at: datetime | None = None
 
 

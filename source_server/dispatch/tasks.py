@@ -12,17 +12,28 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from protocols import Ack, SigningKey
+from protocols import Ack, AckStatus, SigningKey
 from source_server.config import Settings
 from source_server.db import session_scope, utcnow
-from source_server.dispatch.acks import AckIn, apply_acks, resend_pending
+from source_server.dispatch.acks import AckIn, OfflineIn, apply_acks, is_refused_copy, mark_interrupted, resend_pending
+from source_server.dispatch.clock import ClockSkews
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.models import OutboxMessage
-from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, MQTT_OUT, OUTBOX_PENDING
+from source_server.fleet.service import record_refused_copies
+from source_server.metrics import (
+    DB_BATCH_SIZE,
+    DB_WRITE_LAG,
+    DELIVERIES_INTERRUPTED,
+    MQTT_OUT,
+    OUTBOX_PENDING,
+    REFUSED_COPIES,
+)
 
 log = logging.getLogger(__name__)
 
 EXPIRED_NOTE = "expired before it could be published"
+REFUSED_EVENTS_PER_MINUTE = 10
+"""Refused copies recorded per device and minute (all are counted): a device flooding them fills no table."""
 
 
 class Publisher(Protocol):
@@ -61,7 +72,11 @@ class Dispatcher:
         self.max_backoff_s = max_backoff_s
         self._acks: list[AckIn] = []
         self._ack_listeners: list[Callable[[str, datetime], None]] = []
+        self._offline: list[OfflineIn] = []
         self._online: set[str] = set()
+        self.clocks = ClockSkews()
+        """Each device's clock skew, from its telemetry (R5): ack times are put on the server's timeline."""
+        self._refused_window: dict[str, tuple[datetime, int]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -112,6 +127,14 @@ class Dispatcher:
         """Call ``cb(device_id, received_at)`` once written, for each device whose acks matched a delivery."""
         self._ack_listeners.append(cb)
 
+    def on_device_offline(self, device_id: str, at: datetime, last_seen: datetime | None) -> None:
+        """Buffer a device gone offline: its plays still ``started`` become ``interrupted`` with the next acks."""
+        self._offline.append(OfflineIn(device_id, at, last_seen))
+
+    def on_clock(self, device_id: str, device_at: datetime, now: datetime) -> None:
+        """A live message stamped by the device clock (telemetry): refine the device's skew."""
+        self.clocks.observe(device_id, device_at, now)
+
     def on_device_online(self, device_id: str) -> None:
         """Schedule a re-send of the device's unexpired pending commands to its own topic."""
         self._online.add(device_id)
@@ -123,26 +146,26 @@ class Dispatcher:
         return len(self._acks)
 
     async def flush_acks(self) -> int:
-        """Write buffered acks in one transaction; returns how many acks were taken."""
+        """Write buffered acks and offline marks in one transaction; returns how many acks were taken."""
         batch, self._acks = self._acks, []
-        if not batch:
+        offline, self._offline = self._offline, []
+        if not batch and not offline:
             return 0
-        oldest = min(item.at for item in batch)
+        refused = self._refused_events(batch)
         known: list[AckIn] = []
         try:
-            await asyncio.to_thread(self._write_acks, batch, known)
+            await asyncio.to_thread(self._write_acks, batch, offline, refused, known)
         except Exception:
             log.exception("writing %d acks failed; retrying", len(batch))
             self._acks[:0] = batch
+            self._offline[:0] = offline
             raise
-        DB_BATCH_SIZE.labels("acks").observe(len(batch))
-        DB_WRITE_LAG.labels("acks").observe(max(0.0, (utcnow() - oldest).total_seconds()))
+        if batch:
+            oldest = min(item.at for item in batch)
+            DB_BATCH_SIZE.labels("acks").observe(len(batch))
+            DB_WRITE_LAG.labels("acks").observe(max(0.0, (utcnow() - oldest).total_seconds()))
         self._notify_acks(known)
         return len(batch)
-
-    def _write_acks(self, batch: list[AckIn], known: list[AckIn]) -> None:
-        with session_scope(self.sessions) as db:
-            apply_acks(db, batch, known=known)
 
     def _notify_acks(self, known: list[AckIn]) -> None:
         if not self._ack_listeners or not known:
@@ -156,6 +179,46 @@ class Dispatcher:
                     cb(device_id, at)
                 except Exception:
                     log.exception("ack listener failed for %s", device_id)
+
+    def _refused_events(self, batch: list[AckIn]) -> list[tuple[str, datetime, str]]:
+        """Count interrupted plays and every refused copy (R2); keep, per device, at most ``REFUSED_EVENTS_PER_MINUTE`` to record."""
+        events: list[tuple[str, datetime, str]] = []
+        for item in batch:
+            if item.ack.status is AckStatus.INTERRUPTED:
+                DELIVERIES_INTERRUPTED.labels("device").inc()
+            if item.ack.status is not AckStatus.REJECTED or not is_refused_copy(item.ack):
+                continue
+            reason = (item.ack.reason or "").split(":", 1)[0].strip()
+            REFUSED_COPIES.labels(reason).inc()
+            start, n = self._refused_window.get(item.device_id, (item.at, 0))
+            if (item.at - start).total_seconds() >= 60:
+                start, n = item.at, 0
+            self._refused_window[item.device_id] = (start, n + 1)
+            if n < REFUSED_EVENTS_PER_MINUTE:
+                events.append((item.device_id, item.at, f"{reason} {item.ack.command_id}"))
+            if n == 0:
+                log.warning(
+                    "device %s refused a copy of command %s (%s): someone publishes on its command topic, "
+                    "or it lacks the key", item.device_id, item.ack.command_id, reason,
+                )  # fmt: skip
+        return events
+
+    def _write_acks(
+        self,
+        batch: list[AckIn],
+        offline: list[OfflineIn],
+        refused: list[tuple[str, datetime, str]],
+        known: list[AckIn],
+    ) -> None:
+        with session_scope(self.sessions) as db:
+            if refused:
+                record_refused_copies(db, events=refused)
+            if batch:
+                apply_acks(db, batch, skews=self.clocks.skews, known=known)
+            if offline:
+                marked = mark_interrupted(db, offline, now=utcnow())
+                if marked:
+                    DELIVERIES_INTERRUPTED.labels("server").inc(marked)
 
     async def _ack_loop(self) -> None:
         while True:

@@ -103,7 +103,8 @@ class Presence(Base):
 
 
 class DeviceEvent(Base):
-    """Connectivity history: connected, disconnected, went_stale, came_back (commune kept as it was then)."""
+    """Connectivity history: connected, disconnected, went_stale, came_back (commune kept as it was then); and the
+    security event refused_copy (a command copy the device could not verify: detail = reason and claimed id)."""
 
     __tablename__ = "device_events"
     __table_args__ = (Index("ix_device_events_device_at", "device_id", "at"),)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from protocols.topics import ID_PATTERN
 from source_server.accounts.service import audit
-from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceGroup, Presence
+from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 
 LEVELS = ("province", "commune", "village")
 PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
@@ -428,3 +429,28 @@ def list_devices(db: Session, *, areas: Iterable[str] | None = None) -> Sequence
             or_(Device.province_code.in_(codes), Device.commune_code.in_(codes), Device.village_code.in_(codes))
         )
     return db.scalars(stmt).all()
+
+
+REFUSED_COPY = "refused_copy"
+"""The DeviceEvent kind of a command copy the device refused before its signature was proven (issue 9, R2)."""
+
+
+def record_refused_copies(db: Session, *, events: Sequence[tuple[str, datetime, str]]) -> int:
+    """Record (device id, when, detail) refused copies as security events on the devices' history; returns rows.
+
+    One query for the devices' communes, one insert; events of devices deleted meanwhile are dropped.
+    """
+    ids = sorted({device_id for device_id, _at, _detail in events})
+    if not ids:
+        return 0
+    communes: dict[str, str] = {
+        d: c for d, c in db.execute(select(Device.id, Device.commune_code).where(Device.id.in_(ids)))
+    }
+    rows = [
+        {"device_id": d, "kind": REFUSED_COPY, "at": at, "session": 0, "commune_code": communes[d], "detail": detail}
+        for d, at, detail in events
+        if d in communes
+    ]
+    if rows:
+        db.execute(insert(DeviceEvent), rows)
+    return len(rows)

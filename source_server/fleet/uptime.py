@@ -30,6 +30,7 @@ def _online_intervals(db: Session, device_id: str, start: datetime, end: datetim
     before = db.scalar(
         select(DeviceEvent.kind)
         .where(DeviceEvent.device_id == device_id, DeviceEvent.at < start)
+        .where(DeviceEvent.kind.in_(ONLINE_EVENTS | DOWN_EVENTS))  # not a security event (refused_copy)
         .order_by(DeviceEvent.at.desc(), DeviceEvent.id.desc())
         .limit(1)
     )

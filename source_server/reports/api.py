@@ -16,7 +16,7 @@ from source_server.reports.service import broadcast_stats
 
 router = APIRouter(prefix="/reports")
 COLUMNS = ("code", "name", "devices_online", "devices_total", "bulletins", "minutes_on_air", "emergencies",
-           "central_bulletins", "plays_started")  # fmt: skip
+           "central_bulletins", "plays_started", "plays_done", "plays_interrupted")  # fmt: skip
 
 
 def _period(since: date | None, until: date | None) -> tuple[datetime, datetime, date, date]:

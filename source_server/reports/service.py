@@ -22,7 +22,8 @@ from source_server.dispatch.models import Command, Delivery, Media
 from source_server.fleet import presence_queries
 from source_server.fleet.models import Area
 
-PLAYED = ("started", "done", "preempted")
+PLAYED = ("started", "done", "preempted", "interrupted")
+"""Delivery states of a play that began on the device; only ``done`` played to the end."""
 
 
 @dataclass
@@ -39,6 +40,10 @@ class CommuneStats:
     central_bulletins: int = 0
     plays_started: int = 0
     """Device-plays that started (one per device per play command)."""
+    plays_done: int = 0
+    """Of those, the ones the device played to the end."""
+    plays_interrupted: int = 0
+    """Of those, the ones cut short (power loss, crash, device gone offline mid-play): never counted as done."""
     _bulletin_ids: set[int] = field(default_factory=set, repr=False)
     _emergency_ids: set[int] = field(default_factory=set, repr=False)
     _central_ids: set[int] = field(default_factory=set, repr=False)
@@ -65,11 +70,13 @@ def broadcast_stats(db: Session, *, areas: Collection[str], since: datetime, unt
                Delivery.status.in_(PLAYED), Delivery.commune_code.in_(list(stats)))
     ).all()  # fmt: skip
     aired: dict[str, set[str]] = defaultdict(set)
-    for commune, _status, command_id, bulletin_id, priority, origin, duration_ms in rows:
+    for commune, status, command_id, bulletin_id, priority, origin, duration_ms in rows:
         if commune is None:
             continue
         s = stats[commune]
         s.plays_started += 1
+        s.plays_done += status == "done"
+        s.plays_interrupted += status == "interrupted"
         if command_id not in aired[commune]:
             aired[commune].add(command_id)
             s.minutes_on_air += (duration_ms or 0) / 60_000

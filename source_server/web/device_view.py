@@ -17,9 +17,9 @@ from source_server.web.templating import localtime
 STATUS_ICONS = {"online": "●", "stale": "◐", "offline": "○", "never_seen": "–"}
 DELIVERY_LABELS = frozenset(
     {"pending", "received", "downloaded", "started", "done", "failed", "rejected", "preempted", "expired"}
-    | {"not_reached"}
+    | {"not_reached", "interrupted"}
 )
-EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back"})
+EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back", "refused_copy"})
 COMMAND_LABELS = frozenset({"play", "set_volume", "stop", "reboot"})
 KNOWN_TELEMETRY = ("at", "uptime_s", "playing", "rssi_dbm", "temperature_c", "cache_bytes", "clock_offset_ms")
 SKIPPED_TELEMETRY = frozenset({"session", "firmware", "volume"})
@@ -56,8 +56,11 @@ def event_labels(lang: str) -> dict[str, str]:
     return {e: t(f"device.event.{e}", lang) for e in EVENT_LABELS}
 
 
-def event_detail(detail: str, lang: str) -> str:
+def event_detail(detail: str, lang: str, kind: str = "") -> str:
     """The presence engine's English detail in the page's language, for the details it writes."""
+    if kind == "refused_copy":
+        reason, _, claimed = detail.partition(" ")
+        return t("device.event.refused_copy.detail", lang).format(reason=reason, id=claimed or "unknown")
     if detail == "new session seen in telemetry":
         return t("device.event.new_session", lang)
     if detail.startswith("session "):
@@ -135,6 +138,14 @@ def telemetry_rows(telemetry: dict[str, Any] | None, lang: str) -> list[tuple[st
     for key in sorted(k for k in data if k not in SKIPPED_TELEMETRY):
         rows.append((key, str(data[key])))
     return rows
+
+
+def position(ms: int | None, lang: str) -> str:
+    """How far an interrupted play got, in words: ``đã phát tới 1:05``; '' when unknown."""
+    if ms is None:
+        return ""
+    minutes, seconds = divmod(ms // 1000, 60)
+    return t("device.delivery.position", lang).format(position=f"{minutes}:{seconds:02d}")
 
 
 def command_summary(type_: str, title: str, body: dict[str, Any], lang: str) -> str:

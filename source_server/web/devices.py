@@ -205,7 +205,7 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
                 "label": view.label("device.event", e.kind, view.EVENT_LABELS, lang),
                 "at": e.at,
                 "session": e.session,
-                "detail": view.event_detail(e.detail, lang),
+                "detail": view.event_detail(e.detail, lang, e.kind),
             }
             for e in events
         ],
@@ -226,6 +226,7 @@ def _commands_context(commands: list[Any], lang: str) -> dict[str, Any]:
             "c": c,
             "what": view.command_summary(c.type, c.title, c.body, lang),
             "state": view.label("device.delivery", c.status, view.DELIVERY_LABELS, lang),
+            "position": view.position(c.position_ms, lang) if c.status == "interrupted" else "",
         }
         for c in commands
     ]

@@ -203,21 +203,25 @@ def _context(
         "proof_url": f"/ui/bulletins/{bulletin.id}/proof",
         "clear_url": base,
         "state_label": lambda s: t(f"device.delivery.{s}", lang),
+        "position": lambda ms: view.position(ms, lang),
     }
 
 
 def _csv_rows(rows: Iterable[DeviceProof], names: dict[str, str], plays: dict[str, str], lang: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    columns = ("id", "name", "commune", "play", "state", "received", "downloaded", "started", "finished", "reason")
+    columns = ("id", "name", "commune", "play", "state", "received", "downloaded", "started", "finished", "position",
+               "reason")  # fmt: skip
     writer.writerow([t(f"proof.list.col.{c}", lang) for c in columns])
     for d in rows:
         commune = names.get(d.commune_code, d.commune_code)
         state = t(f"device.delivery.{d.state}", lang)
         times = [localtime(getattr(d, k), seconds=True) for k in TIMES]
+        position = "" if d.position_ms is None else f"{d.position_ms / 1000:.1f}"
         writer.writerow(
-            [d.device_id, d.name, commune, plays.get(d.command_id, d.command_id), state, *times, d.reason or ""]
-        )
+            [d.device_id, d.name, commune, plays.get(d.command_id, d.command_id), state, *times, position,
+             d.reason or ""]
+        )  # fmt: skip
     return "\ufeff" + out.getvalue()  # a BOM so that spreadsheet programs read the Vietnamese names right
 
 

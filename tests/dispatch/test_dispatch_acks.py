@@ -91,11 +91,11 @@ async def test_preempted_then_done_and_rejected_with_reason(db, settings, signer
     dispatcher = Dispatcher(sessions=db, settings=settings, mqtt=RecordingPublisher(), signer=signer, media=store)
     dispatcher.on_ack("d-V11-0", _ack(cid, AckStatus.STARTED), utcnow())
     dispatcher.on_ack("d-V11-0", _ack(cid, AckStatus.PREEMPTED), utcnow())
-    dispatcher.on_ack("d-V11-1", _ack(cid, AckStatus.REJECTED, "bad_signature"), utcnow())
+    dispatcher.on_ack("d-V11-1", _ack(cid, AckStatus.REJECTED, "not_yet_valid"), utcnow())
     await dispatcher.flush_acks()
     assert _delivery(db, cid, "d-V11-0").status == "preempted"
     rejected = _delivery(db, cid, "d-V11-1")
-    assert (rejected.status, rejected.reason) == ("rejected", "bad_signature")
+    assert (rejected.status, rejected.reason) == ("rejected", "not_yet_valid")
     dispatcher.on_ack("d-V11-0", _ack(cid, AckStatus.DONE), utcnow())
     await dispatcher.flush_acks()
     assert _delivery(db, cid, "d-V11-0").status == "done"

@@ -59,7 +59,7 @@ NEWER = {
     "server-state": {"online": True, "at": "2026-11-23T00:00:00Z", "version": "9.9", "replicas": 3},
     "state": {"online": True, "session": 1, "battery_pct": 80},
     "telemetry": {"session": 1, "at": "2026-11-23T00:00:00Z", "battery_pct": 80},
-    "ack": {"command_id": "c-1", "status": "done", "at": "2026-11-23T00:00:00Z", "position_ms": 6000},
+    "ack": {"command_id": "c-1", "status": "done", "at": "2026-11-23T00:00:00Z", "evidence": {"sha256": "ab" * 32}},
 }  # fmt: skip
 
 

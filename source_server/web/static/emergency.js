@@ -13,7 +13,7 @@
     if (!r.ok) return;
     const p = await r.json();
     const c = p.counts;
-    document.getElementById("reached").textContent = (c.started || 0) + (c.done || 0) + (c.preempted || 0);
+    document.getElementById("reached").textContent = (c.started || 0) + (c.done || 0) + (c.preempted || 0) + (c.interrupted || 0);
     document.getElementById("total").textContent = p.total;
     // a count is a link to the devices it counts: write into the link, keep the link
     const put = (el, value) => ((el.querySelector("a") || el).textContent = value);

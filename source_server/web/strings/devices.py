@@ -111,6 +111,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "device.event.disconnected": {"vi": "Mất kết nối", "en": "Disconnected"},
     "device.event.went_stale": {"vi": "Im lặng (không nhận được tín hiệu định kỳ)", "en": "Went silent (no heartbeat)"},
     "device.event.came_back": {"vi": "Có tín hiệu trở lại", "en": "Came back"},
+    "device.event.refused_copy": {
+        "vi": "Cảnh báo an ninh: thiết bị từ chối một bản sao lệnh không xác thực được",
+        "en": "Security alert: the device refused a command copy it could not verify",
+    },
+    "device.event.refused_copy.detail": {
+        "vi": "lý do: {reason}; mã lệnh ghi trong bản sao: {id}. Có nơi khác đang gửi lên kênh lệnh của thiết bị, "
+        "hoặc thiết bị thiếu khóa của máy chủ.",
+        "en": "reason: {reason}; command id the copy claims: {id}. Someone else is publishing on the device's "
+        "command topic, or the device lacks the server's key.",
+    },
     "device.event.new_session": {
         "vi": "phát hiện phiên mới qua số liệu định kỳ",
         "en": "new session seen in telemetry",
@@ -138,6 +148,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "device.delivery.failed": {"vi": "Thất bại", "en": "Failed"},
     "device.delivery.rejected": {"vi": "Bị từ chối", "en": "Rejected"},
     "device.delivery.preempted": {"vi": "Bị lệnh ưu tiên hơn ngắt", "en": "Preempted"},
+    "device.delivery.interrupted": {
+        "vi": "Phát dở dang (bị gián đoạn, chưa hết bản tin)",
+        "en": "Interrupted (stopped before the end)",
+    },
+    "device.delivery.position": {"vi": "đã phát tới {position}", "en": "played up to {position}"},
     "device.delivery.expired": {"vi": "Hết hạn", "en": "Expired"},
     "device.delivery.not_reached": {"vi": "Không tới được thiết bị", "en": "Not reached"},
     "device.actions": {"vi": "Điều khiển thiết bị", "en": "Device actions"},

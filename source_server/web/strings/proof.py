@@ -35,11 +35,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "proof.list.col.started": {"vi": "Bắt đầu phát lúc", "en": "Started"},
     "proof.list.col.finished": {"vi": "Kết thúc lúc", "en": "Finished"},
     "proof.list.col.reason": {"vi": "Lý do (thiết bị báo)", "en": "Reason (from the device)"},
+    "proof.list.col.position": {"vi": "Đã phát tới", "en": "Played up to"},
     "proof.list.csv": {"vi": "Tải danh sách này (CSV)", "en": "Download this list (CSV)"},
     "proof.list.pages": {"vi": "Các trang", "en": "Pages"},
     "proof.list.time_note": {
-        "vi": "Giờ Việt Nam. Mỗi mốc là lúc máy chủ nhận được báo cáo của thiết bị.",
-        "en": "Vietnam time. Each time is when the server got the device's report.",
+        "vi": "Giờ Việt Nam. Mỗi mốc là giờ của chính thiết bị khi việc đó xảy ra, đã hiệu chỉnh theo độ lệch đồng hồ "
+        "máy chủ biết về thiết bị (không sớm hơn lúc gửi lệnh, không muộn hơn lúc máy chủ nhận báo cáo). "
+        "“Phát dở dang” không được tính là đã phát trọn bản tin.",
+        "en": "Vietnam time. Each time is the device's own clock when it happened, corrected by the clock offset the "
+        "server knows for that device (never before the command was sent, never after the server got the report). "
+        "“Interrupted” is never counted as played in full.",
     },
     "proof.list.error.title": {"vi": "Không lọc được:", "en": "These filters could not be used:"},
     "proof.list.error.state": {
