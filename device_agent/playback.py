@@ -3,8 +3,9 @@
 Rules: an item plays when its ``start_at`` (device clock) has come, highest priority first, then in order of
 arrival. A strictly higher priority interrupts the playing item (ack ``preempted``); it goes back in the queue
 at its old place and position when its policy is ``resume``, else it is dropped (``preempted``, reason
-``dropped``). An item whose ``exp`` passes while waiting acks ``expired``. ``stop`` ends an item: ``done`` with
-reason ``stopped`` if it had started, ``failed`` with reason ``stopped`` if it never did. A player that dies
+``dropped``). An item whose ``exp`` passes while waiting acks ``expired``. ``stop`` ends an item: ``interrupted``
+with reason ``stopped`` and how far it got if it had started (it did not play in full), ``failed`` with reason
+``stopped`` if it never did. A player that dies
 mid-play acks ``interrupted`` with how far it got (``position_ms``).
 Timers are local, so the programme keeps going while the link to the broker is down.
 """
@@ -90,14 +91,20 @@ class Programme:
     def stop(self, command_id: str | None) -> bool:
         """Stop ``command_id`` (playing or queued) or, for None, whatever plays; False when nothing matched."""
         cur = self.current
-        if cur is not None and command_id in (None, cur.command_id) and self._cancel_current():
-            self.emit(cur.command_id, AckStatus.DONE, "stopped")
+        if cur is not None and command_id in (None, cur.command_id):
+            position = self.position_ms()
+            if not self._cancel_current():
+                return False  # it had just finished on its own: its ``done`` is the truth
+            self.emit(cur.command_id, AckStatus.INTERRUPTED, "stopped", position)
             self._poke()
             return True
         for item in self.queue:
             if command_id is not None and item.command_id == command_id:
                 self.queue.remove(item)
-                self.emit(item.command_id, AckStatus.DONE if item.started else AckStatus.FAILED, "stopped")
+                if item.started:  # preempted earlier and waiting to resume: it got as far as its offset
+                    self.emit(item.command_id, AckStatus.INTERRUPTED, "stopped", item.playable.offset_ms)
+                else:
+                    self.emit(item.command_id, AckStatus.FAILED, "stopped")
                 return True
         return False
 

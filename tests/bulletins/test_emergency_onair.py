@@ -111,8 +111,8 @@ async def test_an_emergency_interrupts_plays_everywhere_proves_it_and_stops_with
             assert stop.status_code == 200 and stop.json()["state"] == "done"
             assert stop.json()["decisions"][-1]["reason"] == "stopped"
             await until(
-                lambda: all(any(s == "done" for s, _ in fleet_acks(fleet, bid, d)) for d in A_SPEAKERS),
-                what="every speaker stops",
+                lambda: all(any(s == "interrupted" for s, _ in fleet_acks(fleet, bid, d)) for d in A_SPEAKERS),
+                what="every speaker stops (interrupted: it did not play to its end)",
             )
             again = await c.post(f"/bulletins/{bid}/stop", headers=auth("approver-a"))
             assert again.status_code == 409
