@@ -15,10 +15,9 @@ import socket
 import subprocess
 from pathlib import Path
 
+from conformance.provision import Provisioning, mosquitto_hash
 from protocols import SERVER_STATE_TOPIC, area_cmd_topic, device_topic, group_cmd_topic
 from protocols.topics import ROOT
-
-from conformance.provision import Provisioning, mosquitto_hash
 
 KIT_USER = "nguon-conformance"
 

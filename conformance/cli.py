@@ -22,13 +22,18 @@ PLACEHOLDERS = (
 def run(
     device_cmd: Annotated[
         str | None,
-        typer.Option("--device-cmd", help=f"Shell command that starts the device; placeholders: {PLACEHOLDERS}. "
-                     "Without it the kit prints the provisioning and waits for the device to connect."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--device-cmd",
+            help=f"Shell command that starts the device; placeholders: {PLACEHOLDERS}. "
+            "Without it the kit prints the provisioning and waits for the device to connect.",
+        ),
+    ] = None,
     broker: Annotated[
         str | None, typer.Option(help="Use this broker (mqtt://host:port) instead of a private Mosquitto.")
     ] = None,
-    kit_username: Annotated[str | None, typer.Option(help="The kit's login on --broker (reads/writes nguon/v1/#).")] = None,
+    kit_username: Annotated[
+        str | None, typer.Option(help="The kit's login on --broker (reads/writes nguon/v1/#).")
+    ] = None,
     kit_password: Annotated[str | None, typer.Option(envvar="NGUON_CONFORMANCE_PASSWORD")] = None,
     device_id: Annotated[str | None, typer.Option(help="Device id (default: a fresh conf-dev-xxxxxx).")] = None,
     device_password: Annotated[str | None, typer.Option(help="Device password (default: a fresh one).")] = None,

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from protocols import Ack, AckStatus, SigningKey, StateMessage, device_topic
-
 from conformance.media import Media, MediaServer
 from conformance.observer import Observer, Seen
 from conformance.provision import Provisioning
 from conformance.proxy import Link, LinkProxy
+from protocols import Ack, AckStatus, SigningKey, StateMessage, device_topic
 
 
 def b64url(data: bytes) -> str:

@@ -126,7 +126,7 @@ class MediaServer:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-            method, path = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
+            method, path = ([*head.split(b"\r\n", 1)[0].decode("latin-1").split(" "), "", ""])[:2]
             self.hits.append((path, time.time()))
             data = self.files.get(path.rsplit("/", 1)[-1]) if path.startswith("/media/") else None
             if method not in ("GET", "HEAD") or data is None:

@@ -4,13 +4,13 @@ a replay (R1), a preemption and resume, and a ``start_at`` kept while the link i
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
-
-from protocols import AckStatus, area_cmd_topic
 
 from conformance.kit import Kit, ack_at, first, new_id, now, rfc3339
 from conformance.observer import Seen
 from conformance.report import ClauseResult
+from protocols import AckStatus, area_cmd_topic
 
 TIME_TOLERANCE_S = 1.5
 """How far a device ``at`` (corrected by the clock offset the kit measured) may stray from when things happened."""
@@ -20,11 +20,13 @@ TERMINAL = {"done", "failed", "expired", "rejected"}
 def _play_order(r: ClauseResult, seen: list[Seen]) -> None:
     """Ranks never go down (§5) and device times never go back."""
     acks = [s.ack for s in seen if s.ack]
-    for a, b in zip(acks, acks[1:], strict=False):
+    for a, b in itertools.pairwise(acks):
         if b.status.rank < a.status.rank and a.status is not AckStatus.PREEMPTED:
             r.failed(f"{b.status.value} after {a.status.value}: acks out of order (§5)")
         if b.at < a.at:
-            r.failed(f"device time goes back: {b.status.value} at {rfc3339(b.at)} < {a.status.value} at {rfc3339(a.at)}")
+            r.failed(
+                f"device time goes back: {b.status.value} at {rfc3339(b.at)} < {a.status.value} at {rfc3339(a.at)}"
+            )
 
 
 def _sane_times(kit: Kit, r: ClauseResult, seen: list[Seen], sent: float) -> None:
@@ -152,7 +154,9 @@ async def preemption(kit: Kit) -> ClauseResult:
         r.failed("the normal play resumed before the emergency was done")
     played_before = ack_at(pre) - ack_at(n_started)
     _duration_ok(r, ack_at(e_done) - ack_at(e_started), short.duration_ms / 1000, "emergency")
-    _duration_ok(r, ack_at(n_done) - ack_at(resumed), long.duration_ms / 1000 - played_before, "rest of the normal play")
+    _duration_ok(
+        r, ack_at(n_done) - ack_at(resumed), long.duration_ms / 1000 - played_before, "rest of the normal play"
+    )
     _play_order(r, e)
     return r.passed()
 
@@ -186,7 +190,9 @@ async def start_at_offline(kit: Kit) -> ClauseResult:
     if started is None:
         return r.failed(f"no started ack after reconnecting: {kit.statuses(cid, sent)}")
     late = ack_at(started) - start_at.timestamp()
-    r.saw(f"started {late:+.3f} s from start_at (device clock); acked {started.at - restored:+.1f} s after the link came back")
+    r.saw(
+        f"started {late:+.3f} s from start_at (device clock); acked {started.at - restored:+.1f} s after the link came back"
+    )
     if abs(late) > 1.0:
         r.failed(f"started {late:+.2f} s from start_at, beyond ±1 s")
     if started.at < restored:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
-from protocols import device_topic
-
 from conformance.kit import Connection, Kit
+from conformance.observer import Seen
 from conformance.report import ClauseResult
+from protocols import device_topic
 
 
 def identity(kit: Kit, conn: Connection | None) -> ClauseResult:
@@ -69,24 +70,28 @@ async def will(kit: Kit, conn: Connection | None) -> ClauseResult:
     if c.will_topic is None:
         r.failed("the CONNECT has no Will")
     else:
-        r.saw(f"Will in CONNECT: topic {c.will_topic}, qos {c.will_qos}, retain {int(c.will_retain)}, {c.will_payload!r}")
+        r.saw(
+            f"Will in CONNECT: topic {c.will_topic}, qos {c.will_qos}, retain {int(c.will_retain)}, {c.will_payload!r}"
+        )
         state = kit.will_state(conn.link)
         if c.will_topic != topic:
             r.failed(f"Will topic {c.will_topic}, expected {topic}")
         if c.will_qos != 1 or not c.will_retain:
             r.failed("the Will must be QoS 1 and retained")
         if state is None or state.online or state.session != session:
-            r.failed(f"Will payload must be {{\"online\": false, \"session\": {session}}}")
+            r.failed(f'Will payload must be {{"online": false, "session": {session}}}')
     links = len(kit.proxy.links)
     kit.proxy.cut(hold=True)
     cut_at = time.time()
     r.saw(f"kit cut the link (no DISCONNECT) and keeps it down; session {session}")
 
-    def published() -> bool:
-        return any(s.state and not s.state.online and s.state.session == session for s in kit.observer.states(cut_at))
+    def published() -> Seen | None:
+        return next((s for s in kit.observer.states(cut_at) if s.state and not s.state.online), None)
 
-    if await kit.observer.wait(published, 5.0):
-        r.saw(f"broker published the Will {kit.observer.states(cut_at)[0].at - cut_at:.3f} s after the cut")
+    if await kit.observer.wait(published, 5.0) and (got := published()) is not None:
+        r.saw(f"broker published {got.raw.decode()} {(got.at - cut_at) * 1000:.1f} ms after the cut")
+        if got.state is not None and got.state.session != session:
+            r.failed(f"the offline state names session {got.state.session}, not {session}")
         retained = await kit.observer.retained_state()
         if retained and retained.retain and retained.state and not retained.state.online:
             r.saw(f"a new subscriber gets it retained: {retained.raw.decode()}")
@@ -111,7 +116,7 @@ def sessions(kit: Kit) -> ClauseResult:
     values = [s for _, s in seen if s is not None]
     if len(values) < 3:
         return r.failed(f"only {len(values)} connection(s) announced a session; the kit cut the link twice")
-    if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(values)):
         return r.failed("a session is not greater than the one before")
     return r.passed()
 
@@ -135,7 +140,7 @@ def heartbeat(kit: Kit) -> ClauseResult:
         judged += 1
         tele = [s for s in kit.observer.of("telemetry", start) if s.at <= end and s.message is not None]
         times = [start, *[s.at for s in tele], end]
-        gap = max(b - a for a, b in zip(times, times[1:], strict=False))
+        gap = max(b - a for a, b in itertools.pairwise(times))
         wrong = [s for s in tele if getattr(s.message, "session", None) != conn.session]
         r.saw(f"session {conn.session}: {len(tele)} telemetry in {end - start:.1f} s, heartbeat_s {hb}, "
               f"longest silence {gap:.1f} s")  # fmt: skip

@@ -6,10 +6,9 @@ import asyncio
 import json
 from datetime import timedelta
 
-from protocols import SigningKey, area_cmd_topic, group_cmd_topic
-
 from conformance.kit import Kit, b64url, new_id, now
 from conformance.report import ClauseResult
+from protocols import SigningKey, area_cmd_topic, group_cmd_topic
 
 ACTING = {"received", "downloaded", "started", "done", "preempted", "failed", "expired"}
 """Statuses that say the device took a command as valid."""
@@ -35,7 +34,9 @@ async def _expect_rejection(
     r.evidence += kit.describe(seen, sent)
     statuses = [s.ack.status.value for s in seen if s.ack]
     if set(statuses) & ACTING:
-        return r.failed(f"the device acted on it ({', '.join(statuses)}); §4.3: MUST NOT act on a command failing a check")
+        return r.failed(
+            f"the device acted on it ({', '.join(statuses)}); §4.3: MUST NOT act on a command failing a check"
+        )
     rejected = [s.ack for s in seen if s.ack and s.ack.status == "rejected"]
     want = " or ".join(sorted(reasons))
     if not rejected:
@@ -64,7 +65,9 @@ async def bad_signature(kit: Kit) -> ClauseResult:
     cid = new_id("badsig")
     impostor = SigningKey.generate(kit.key.kid)
     r.note = "R2: an unverified copy is acked rejected with the claimed id (or 'unknown'), rate limited"
-    return await _expect_rejection(kit, r, kit.sign(_volume(kit, cid), impostor), cid, {"bad_signature"}, unverified=True)
+    return await _expect_rejection(
+        kit, r, kit.sign(_volume(kit, cid), impostor), cid, {"bad_signature"}, unverified=True
+    )
 
 
 async def unknown_kid(kit: Kit) -> ClauseResult:
@@ -108,7 +111,7 @@ async def other_commune(kit: Kit) -> ClauseResult:
     r = ClauseResult("reject.other_commune", "target is another commune", "§4.3")
     cid = new_id("commune")
     province, commune = kit.prov.area_path[:2]
-    other = f"{province}{(int(commune[len(province):]) + 1) % 1000:03d}"
+    other = f"{province}{(int(commune[len(province) :]) + 1) % 1000:03d}"
     body = _volume(kit, cid, target={"area": [province, other]})
     r.saw(f"target {body['target']}")
     return await _expect_rejection(kit, r, kit.sign(body), cid, {"not_for_me"})
@@ -145,6 +148,7 @@ async def unknown_field(kit: Kit, *, where: str) -> ClauseResult:
         data["body"] = {"volume": 43, "x_fade_ms": 300}
     else:
         data["x_future"] = {"since": "v1.9"}
+    r.note = "§4.3: unknown fields anywhere in a payload MUST be ignored, inside body too (forward compatibility)"
     r.saw(f"set_volume with an extra {where} field: {json.dumps(data if where == 'payload' else data['body'])[:160]}")
     await _expect_accepted(kit, r, kit.sign(data), cid)
     return r.passed()
@@ -154,7 +158,9 @@ async def fanout(kit: Kit) -> ClauseResult:
     """§2: the device gets commands on each level of its area and on its group."""
     r = ClauseResult("subscribe.fanout", "receives on every area level and its group", "§2 Topics")
     p = kit.prov
-    routes = [(area_cmd_topic(p.area_path[: i + 1]), {"area": list(p.area_path[: i + 1])}) for i in range(len(p.area_path))]
+    routes: list[tuple[str, dict[str, object]]] = [
+        (area_cmd_topic(p.area_path[: i + 1]), {"area": list(p.area_path[: i + 1])}) for i in range(len(p.area_path))
+    ]
     routes += [(group_cmd_topic(g), {"group": g}) for g in p.groups]
     for topic, target in routes:
         cid = new_id("fan")

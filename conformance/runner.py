@@ -3,7 +3,6 @@ device, judge every clause in a fixed order, and clean up whatever happens."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -128,7 +127,9 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
     finally:
         if device is not None:
             code = device.stop()
-            report.setup["device exit"] = "still running at the end (stopped by the kit)" if code in (-15, 143) else str(code)
+            report.setup["device exit"] = (
+                "still running at the end (stopped by the kit)" if code in (-15, 143) else str(code)
+            )
         if observer is not None:
             await observer.close()
         await proxy.close()
@@ -163,7 +164,9 @@ async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo) -> None:
                    rejections.unknown_type, rejections.fanout, rejections.oversized):  # fmt: skip
         await judge(clause(kit), ClauseResult(clause.__name__, "", "§4.3"))
     for where in ("payload", "body"):
-        await judge(rejections.unknown_field(kit, where=where), ClauseResult(f"accept.unknown_field_{where}", "", "§4.3"))
+        await judge(
+            rejections.unknown_field(kit, where=where), ClauseResult(f"accept.unknown_field_{where}", "", "§4.3")
+        )
     await judge(plays.hash_mismatch(kit), ClauseResult("play.hash_mismatch", "", "§4.4"))
     await judge(plays.preemption(kit), ClauseResult("play.preemption", "", "§4.5"))
     await judge(presence.will(kit, conn), ClauseResult("presence.will", "", "§3.2"))
