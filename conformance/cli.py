@@ -40,6 +40,9 @@ def run(
     host: Annotated[str, typer.Option(help="Address the proxy and media server listen on and give the device.")] = (
         "127.0.0.1"
     ),
+    advertise: Annotated[
+        str | None, typer.Option(help="Address given to the device for the proxy and media (default: --host).")
+    ] = None,
     workdir: Annotated[Path | None, typer.Option(help="Where the provisioning, logs and broker files go.")] = None,
     connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the device's first connection.")] = 60.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -48,7 +51,7 @@ def run(
     """Provision the device, send it valid and invalid signed commands, cut its link, and judge what it does."""
     opts = Options(
         device_cmd=device_cmd, broker_url=broker, kit_username=kit_username, kit_password=kit_password,
-        device_id=device_id, device_password=device_password, host=host, workdir=workdir,
+        device_id=device_id, device_password=device_password, host=host, advertise=advertise, workdir=workdir,
         connect_timeout_s=connect_timeout,
     )  # fmt: skip
     echo = None if quiet else (lambda line: typer.echo(line, err=True))

@@ -89,6 +89,8 @@ class MediaServer:
     """Serves files by name over HTTP/1.1 (one request per connection) and records each GET."""
 
     host: str = "127.0.0.1"
+    public_host: str | None = None
+    """The address put in URLs (the device must reach it); ``host`` when None."""
     files: dict[str, bytes] = field(default_factory=dict)
     hits: list[tuple[str, float]] = field(default_factory=list)
     port: int = 0
@@ -108,7 +110,7 @@ class MediaServer:
 
     def url(self, name: str) -> str:
         """The URL a device downloads ``name`` from."""
-        return f"http://{self.host}:{self.port}/media/{name}"
+        return f"http://{self.public_host or self.host}:{self.port}/media/{name}"
 
     def media_ref(self, media: Media, *, serve_as: Media | None = None) -> dict[str, object]:
         """A ``media`` object for a play body; ``serve_as`` serves other bytes at the URL (wrong hash)."""

@@ -1,10 +1,13 @@
 """Clauses of PROTOCOL.md §4.4, §4.5 and §5: a play's acks in order with sane device times, a wrong hash,
-a replay (R1), a preemption and resume, and a ``start_at`` kept while the link is down."""
+a replay (R1), a preemption and resume, a ``start_at`` kept while the link is down, a death mid-play (R3)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import json
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from conformance.kit import Kit, ack_at, first, new_id, now, rfc3339
@@ -15,6 +18,8 @@ from protocols import AckStatus, area_cmd_topic
 TIME_TOLERANCE_S = 1.5
 """How far a device ``at`` (corrected by the clock offset the kit measured) may stray from when things happened."""
 TERMINAL = {"done", "failed", "expired", "rejected"}
+Restart = Callable[[], Awaitable[None]]
+"""Kills the device abruptly (SIGKILL, like a power cut) and starts it again."""
 
 
 def _play_order(r: ClauseResult, seen: list[Seen]) -> None:
@@ -202,4 +207,54 @@ async def start_at_offline(kit: Kit) -> ClauseResult:
         r.failed("no done ack after reconnecting")
     else:
         _duration_ok(r, ack_at(done) - ack_at(started), tone.duration_ms / 1000, "started → done")
+    return r.passed()
+
+
+def _raw_acks(kit: Kit, cid: str, since: float) -> list[tuple[float, dict[str, object]]]:
+    """Acks for ``cid`` as plain JSON (statuses newer than this copy of ``protocols``, e.g. R3's ``interrupted``)."""
+    out = []
+    for s in kit.observer.of("ack", since):
+        with contextlib.suppress(ValueError):
+            data = json.loads(s.raw)
+            if isinstance(data, dict) and data.get("command_id") == cid:
+                out.append((s.at, data))
+    return out
+
+
+async def interrupted_by_restart(kit: Kit, restart: Restart | None) -> ClauseResult:
+    """R3: a device that dies in the middle of a play reports it ``interrupted`` (with ``position_ms``) once back."""
+    r = ClauseResult("play.interrupted_by_restart", "dies mid-play: acks interrupted after restarting", "§5 (R3)")
+    if restart is None:
+        return r.skipped("needs --device-cmd: the kit kills and restarts the device itself")
+    cid, tone = new_id("crash"), kit.tones["long"]
+    sent = await kit.send(kit.sign(kit.payload("play", kit.play_body("long"), cid=cid)))
+    if not await kit.wait_status(cid, {"started"} | TERMINAL, 10.0, sent):
+        return r.failed(f"the play never started: {kit.statuses(cid, sent)}")
+    started = first(kit.acks(cid, sent), "started")
+    await asyncio.sleep(2.0)
+    links = len(kit.proxy.links)
+    killed = now()
+    await restart()
+    r.saw(f"play {cid} ({tone.duration_ms} ms) started; kit killed the device (SIGKILL) "
+          f"{killed - (started.at if started else sent):.1f} s later and started it again")  # fmt: skip
+    back = await kit.await_connection(links, 45.0)
+    if back is None:
+        return r.failed("the device did not come back within 45 s of its restart")
+
+    def reported() -> bool:
+        return any(d.get("status") in ("interrupted", "done", "failed") for at, d in _raw_acks(kit, cid, killed))
+
+    await kit.observer.wait(reported, 10.0)
+    after = _raw_acks(kit, cid, killed)
+    r.evidence += [f"ack {json.dumps(d)} got +{at - killed:.3f} s after the kill" for at, d in after]
+    fate = next((d for _, d in after if d.get("status") == "interrupted"), None)
+    if fate is None:
+        r.note = "R3 (new in v1): after a restart, report what was playing as interrupted with position_ms"
+        return r.failed(f"no interrupted ack within 10 s of reconnecting (got {[d.get('status') for _, d in after]})")
+    position = fate.get("position_ms")
+    played_ms = (killed - (started.at if started else sent)) * 1000
+    if isinstance(position, int):
+        r.saw(f"position_ms {position}, the kit saw it play about {played_ms:.0f} ms")
+        if not 0 <= position <= tone.duration_ms or abs(position - played_ms) > 1500:
+            r.failed(f"position_ms {position} is not how far it got (about {played_ms:.0f} ms)")
     return r.passed()

@@ -3,6 +3,7 @@ device, judge every clause in a fixed order, and clean up whatever happens."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -39,7 +40,9 @@ class Options:
     device_id: str | None = None
     device_password: str | None = None
     host: str = "127.0.0.1"
-    """Where the proxy and the media server listen, and the address the device is given for them."""
+    """Where the proxy and the media server listen."""
+    advertise: str | None = None
+    """The address the device is given for them (``host`` when None; set it when ``host`` is 0.0.0.0)."""
     workdir: Path | None = None
     connect_timeout_s: float = 60.0
 
@@ -58,12 +61,22 @@ class _Device:
         env = dict(os.environ, NGUON_DEVICE_ID=prov.device_id, NGUON_DEVICE_PASSWORD=prov.password,
                    NGUON_MQTT_URL=prov.broker_url, NGUON_CONFORMANCE_PROVISIONING=str(prov_path))  # fmt: skip
         self.command = prov.device_command(command, prov_path)
-        self.log = log
-        with open(log, "ab") as out:
+        self.log, self.env = log, env
+        self._launch()
+
+    def _launch(self) -> None:
+        with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                ["/bin/sh", "-c", self.command], stdout=out, stderr=subprocess.STDOUT, env=env,
+                ["/bin/sh", "-c", self.command], stdout=out, stderr=subprocess.STDOUT, env=self.env,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
+
+    async def restart(self) -> None:
+        """Kill the device like a power cut (SIGKILL to its process group) and launch it again."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        await asyncio.to_thread(self.proc.wait, 5)
+        self._launch()
 
     def stop(self) -> int | None:
         """SIGTERM the device's process group, SIGKILL after 5 s; its exit code."""
@@ -85,13 +98,14 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
     started = time.monotonic()
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="nguon-conformance-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    public = opts.advertise or opts.host
     proxy = LinkProxy("127.0.0.1", 0, host=opts.host)
     await proxy.start()
-    prov, key = new_provisioning(broker_url=f"mqtt://{opts.host}:{proxy.port}", state_dir=workdir / "device-state",
+    prov, key = new_provisioning(broker_url=f"mqtt://{public}:{proxy.port}", state_dir=workdir / "device-state",
                                  device_id=opts.device_id, password=opts.device_password)  # fmt: skip
     report = Report(device_id=prov.device_id)
     broker: PrivateMosquitto | None = None
-    media = MediaServer(host=opts.host)
+    media = MediaServer(host=opts.host, public_host=public)
     observer: Observer | None = None
     device: _Device | None = None
     try:
@@ -99,6 +113,8 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
             proxy.upstream_host, proxy.upstream_port = _host_port(opts.broker_url)
             user, password = opts.kit_username, opts.kit_password
             report.setup["broker"] = f"{opts.broker_url} (given)"
+            if not (opts.device_id and opts.device_password):
+                say("warning: on a given broker, pass --device-id and --device-password of a login it knows")
         else:
             broker = PrivateMosquitto(workdir, prov)
             await broker.start()
@@ -110,7 +126,7 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
         tones = {"short": make_tone("short", 2.0, 440), "long": make_tone("long", 6.0, 660), "fresh": fresh,
                  "fresh_wrong": corrupted(fresh, f"wrong-{fresh.name}")}  # fmt: skip
         await media.start()
-        report.setup["media"] = f"http://{opts.host}:{media.port}/media/ ({tones['short'].content_type})"
+        report.setup["media"] = f"{media.url('')} ({tones['short'].content_type})"
         observer = Observer(host=proxy.upstream_host, port=proxy.upstream_port, username=user, password=password,
                             device_id=prov.device_id)  # fmt: skip
         await observer.start()
@@ -123,7 +139,7 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
         else:
             say(f"provisioning ({prov_path}):\n{prov.to_json()}\nwaiting {opts.connect_timeout_s:.0f} s for the device")
         kit = Kit(prov=prov, key=key, observer=observer, proxy=proxy, media=media, tones=tones)
-        await _clauses(kit, report, opts, say)
+        await _clauses(kit, report, opts, say, device.restart if device is not None else None)
     finally:
         if device is not None:
             code = device.stop()
@@ -140,7 +156,7 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
     return report
 
 
-async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo) -> None:
+async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo, restart: plays.Restart | None) -> None:
     async def judge(step: Awaitable[ClauseResult], fallback: ClauseResult) -> ClauseResult:
         try:
             result = await step
@@ -171,6 +187,7 @@ async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo) -> None:
     await judge(plays.preemption(kit), ClauseResult("play.preemption", "", "§4.5"))
     await judge(presence.will(kit, conn), ClauseResult("presence.will", "", "§3.2"))
     await judge(plays.start_at_offline(kit), ClauseResult("play.start_at_offline", "", "§4.4"))
+    await judge(plays.interrupted_by_restart(kit, restart), ClauseResult("play.interrupted_by_restart", "", "§5"))
     await judge(_value(presence.sessions(kit)), ClauseResult("presence.session", "", "§3.1"))
     await judge(_value(presence.heartbeat(kit)), ClauseResult("presence.heartbeat", "", "§3.4"))
     _sweep(kit, report)
