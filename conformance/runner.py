@@ -124,6 +124,7 @@ async def run_conformance(opts: Options, echo: Echo | None = None) -> Report:
         report.setup["device connects to"] = f"{prov.broker_url} (the kit's link proxy)"
         fresh = make_tone("fresh", 1.0, 550)
         tones = {"short": make_tone("short", 2.0, 440), "long": make_tone("long", 6.0, 660), "fresh": fresh,
+                 "longer": make_tone("longer", 12.0, 330),
                  "fresh_wrong": corrupted(fresh, f"wrong-{fresh.name}")}  # fmt: skip
         await media.start()
         report.setup["media"] = f"{media.url('')} ({tones['short'].content_type})"
@@ -179,7 +180,7 @@ async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo, restart: 
                    rejections.not_yet_valid, rejections.other_device, rejections.other_commune,
                    rejections.unknown_type, rejections.fanout, rejections.oversized):  # fmt: skip
         await judge(clause(kit), ClauseResult(clause.__name__, "", "§4.3"))
-    for where in ("payload", "body"):
+    for where in ("envelope", "payload", "body"):
         await judge(
             rejections.unknown_field(kit, where=where), ClauseResult(f"accept.unknown_field_{where}", "", "§4.3")
         )
