@@ -1,14 +1,16 @@
-"""The kit's own parts: the link proxy reads a real client's CONNECT and cuts it; the report's verdicts and JSON."""
+"""The kit's own parts: the link proxy (CONNECT, cut, stall), the report, a device that never comes, the command."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from pathlib import Path
 
 import aiomqtt
 import pytest
 
+from conformance import Options, run_conformance
 from conformance.proxy import LinkProxy
 from conformance.report import ClauseResult, Report, Verdict
 from device_agent import parse_broker_url
@@ -53,6 +55,11 @@ async def aiomqtt_messages(client: aiomqtt.Client):  # type: ignore[no-untyped-d
         yield bytes(m.payload)  # type: ignore[arg-type]
 
 
+async def collect(client: aiomqtt.Client, into: list[bytes]) -> None:
+    async for m in client.messages:
+        into.append(bytes(m.payload))  # type: ignore[arg-type]
+
+
 def test_a_single_failure_makes_the_report_not_ok_and_the_json_says_why() -> None:
     report = Report(device_id="d1")
     report.add(ClauseResult("a", "first", "§1").passed("fine"))
@@ -65,3 +72,51 @@ def test_a_single_failure_makes_the_report_not_ok_and_the_json_says_why() -> Non
     assert "FAIL: acted on a bad signature" in data["clauses"][1]["evidence"]
     assert "NOT CONFORMANT" in report.to_text()
     assert ClauseResult("x", "", "").failed("no").passed().verdict is Verdict.FAIL
+
+
+async def test_a_stalled_link_holds_bytes_until_it_is_restored(broker_url: str) -> None:
+    addr = parse_broker_url(broker_url)
+    proxy = LinkProxy(addr.host, addr.port)
+    port = await proxy.start()
+    try:
+        async with (
+            aiomqtt.Client(addr.host, addr.port, identifier="stall-watch") as watch,
+            aiomqtt.Client("127.0.0.1", port, identifier="stall-dev") as device,
+        ):
+            await watch.subscribe("nguon/v1/dev/stall-dev/telemetry")
+            got: list[bytes] = []
+            reader = asyncio.create_task(collect(watch, got))
+            proxy.stall()
+            await device.publish("nguon/v1/dev/stall-dev/telemetry", b"held", qos=0)
+            await asyncio.sleep(0.5)
+            assert got == []
+            proxy.restore()
+            async with asyncio.timeout(5):
+                while not got:
+                    await asyncio.sleep(0.02)
+            assert got == [b"held"]
+            reader.cancel()
+    finally:
+        await proxy.close()
+
+
+async def test_a_device_that_never_connects_fails_the_first_clause_and_the_run(tmp_path: Path) -> None:
+    report = await run_conformance(Options(workdir=tmp_path, connect_timeout_s=1.0))
+    assert [(c.id, c.verdict) for c in report.clauses] == [("connect.identity", Verdict.FAIL)]
+    assert not report.ok
+    provisioning = json.loads((tmp_path / "provisioning.json").read_text())
+    assert provisioning["device_id"] == report.device_id
+    assert provisioning["broker_url"].startswith("mqtt://127.0.0.1:")
+    assert provisioning["topics"]["subscribe"][0] == f"nguon/v1/dev/{report.device_id}/cmd"
+    assert len(provisioning["topics"]["subscribe"]) == 5  # own, province, commune, village, group
+
+
+def test_nguon_has_the_conformance_command() -> None:
+    from typer.testing import CliRunner
+
+    from source_server import cli
+
+    cli._register_subapps()
+    result = CliRunner().invoke(cli.app, ["conformance", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--device-cmd" in result.output and "{provisioning}" in result.output
