@@ -58,6 +58,8 @@ class Kit:
     media: MediaServer
     tones: dict[str, Media]
     connections: list[Connection] = field(default_factory=list)
+    accepted: tuple[bytes, str] | None = None
+    """Envelope and id of a play the device accepted (what the replay clause sends again)."""
     refusals_acked: int = 0
     """Unverified copies (R2) the device acked so far: later ones may go unanswered (rate limit)."""
     acted_on_forbidden: dict[str, str] = field(default_factory=dict)

@@ -54,7 +54,7 @@ def _duration_ok(r: ClauseResult, played_s: float, expected_s: float, what: str)
         r.failed(f"{what} took {played_s:.2f} s, expected {expected_s:.2f} s")
 
 
-async def play_valid(kit: Kit) -> tuple[ClauseResult, bytes | None, str]:
+async def play_valid(kit: Kit) -> ClauseResult:
     """§4.4/§5: a valid play → received, downloaded, started, done, in order, with sane device times."""
     r = ClauseResult("play.valid", "valid play: received, downloaded, started, done", "§4.4, §5")
     cid, tone = new_id("play"), kit.tones["short"]
@@ -65,11 +65,13 @@ async def play_valid(kit: Kit) -> tuple[ClauseResult, bytes | None, str]:
     seen = kit.acks(cid, sent)
     r.evidence += kit.describe(seen, sent)
     statuses = kit.statuses(cid, sent)
+    if set(statuses) - {"rejected"}:
+        kit.accepted = (raw, cid)
     if statuses[-1:] != ["done"]:
-        return r.failed(f"expected to end with done, got {statuses or 'no ack'}"), raw, cid
+        return r.failed(f"expected to end with done, got {statuses or 'no ack'}")
     started, done = first(seen, "started"), first(seen, "done")
     if started is None or done is None:
-        return r.failed("no started ack before done (§5)"), raw, cid
+        return r.failed("no started ack before done (§5)")
     for needed in ("received", "downloaded"):
         if needed not in statuses and ack_at(started) - (sent + kit.clock_offset()) > 0.5:
             r.failed(f"no {needed} ack, though playback began {ack_at(started) - sent:.1f} s later (§5)")
@@ -78,14 +80,17 @@ async def play_valid(kit: Kit) -> tuple[ClauseResult, bytes | None, str]:
     _play_order(r, seen)
     _sane_times(kit, r, seen, sent)
     _duration_ok(r, ack_at(done) - ack_at(started), tone.duration_ms / 1000, "started → done")
-    return r.passed(), raw, cid
+    return r.passed()
 
 
-async def replay(kit: Kit, raw: bytes | None, cid: str) -> ClauseResult:
-    """§4.3 + R1: the same accepted command again → no second play, the latest ack re-sent unchanged."""
+async def replay(kit: Kit) -> ClauseResult:
+    """§4.3 + R1: the accepted play again → no second play, the latest ack re-sent unchanged."""
     r = ClauseResult("replay.accepted_id", "replay of an accepted id: latest ack re-sent, no second play", "§4.3 (R1)")
+    if kit.accepted is None:
+        return r.skipped("no accepted play to replay")
+    raw, cid = kit.accepted
     before = kit.acks(cid)
-    if raw is None or not before or before[-1].ack is None:
+    if not before or before[-1].ack is None:
         return r.skipped("no accepted play to replay")
     latest = before[-1].ack
     sent = await kit.send(raw)
