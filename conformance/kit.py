@@ -57,7 +57,6 @@ class Kit:
     proxy: LinkProxy
     media: MediaServer
     tones: dict[str, Media]
-    connections: list[Connection] = field(default_factory=list)
     accepted: tuple[bytes, str] | None = None
     """Envelope and id of a play the device accepted (what the replay clause sends again)."""
     refusals_acked: int = 0
@@ -154,9 +153,17 @@ class Kit:
             return next((s for s in self.observer.states(link.opened) if s.state and s.state.online), None)
 
         await self.observer.wait(online, 10.0)
-        conn = Connection(link, online())
-        self.connections.append(conn)
-        return conn
+        return Connection(link, online())
+
+    def every_connection(self) -> list[Connection]:
+        """Every link the device opened through the proxy, each with the first online state before the next one."""
+        links = [lk for lk in self.proxy.links if lk.connect is not None]
+        out = []
+        for i, link in enumerate(links):
+            until = links[i + 1].opened if i + 1 < len(links) else float("inf")
+            states = self.observer.states(link.opened)
+            out.append(Connection(link, next((s for s in states if s.state and s.state.online and s.at < until), None)))
+        return out
 
     def will_state(self, link: Link) -> StateMessage | None:
         """The Will payload of a link's CONNECT, parsed, or None."""

@@ -61,9 +61,10 @@ async def online(kit: Kit, conn: Connection | None) -> ClauseResult:
     return r.passed()
 
 
-async def will(kit: Kit, conn: Connection | None) -> ClauseResult:
+async def will(kit: Kit) -> ClauseResult:
     """§3.2: the CONNECT carries the offline Will (QoS 1, retained, same session); the broker publishes it."""
     r = ClauseResult("presence.will", "Will: retained online:false with the session", "§3.2 Presence")
+    conn = next((c for c in reversed(kit.every_connection()) if c.link.closed is None), None)
     if conn is None or conn.link.connect is None or conn.session is None:
         return r.skipped("no connection with an online state to cut")
     c, session, topic = conn.link.connect, conn.session, device_topic(kit.prov.device_id, "state")
@@ -111,7 +112,7 @@ async def will(kit: Kit, conn: Connection | None) -> ClauseResult:
 def sessions(kit: Kit) -> ClauseResult:
     """§3.1: the session counter strictly grows across reconnects (the kit cut the link twice)."""
     r = ClauseResult("presence.session", "session counter grows across reconnects", "§3.1 Presence")
-    seen = [(c.link.opened, c.session) for c in kit.connections]
+    seen = [(c.link.opened, c.session) for c in kit.every_connection()]
     r.saw("sessions by connection: " + ", ".join(str(s) for _, s in seen))
     values = [s for _, s in seen if s is not None]
     if len(values) < 3:
@@ -128,12 +129,13 @@ def heartbeat(kit: Kit) -> ClauseResult:
     if bad:
         r.failed(f"{len(bad)} invalid telemetry message(s), first: {bad[0].error}")
     judged = 0
-    for i, conn in enumerate(kit.connections):
+    connections = kit.every_connection()
+    for i, conn in enumerate(connections):
         if conn.online is None or conn.online.state is None:
             continue
         hb = conn.online.state.heartbeat_s or 30
         start = conn.link.opened
-        end = conn.link.closed or (kit.connections[i + 1].link.opened if i + 1 < len(kit.connections) else None)
+        end = conn.link.closed or (connections[i + 1].link.opened if i + 1 < len(connections) else None)
         end = end or kit.observer.seen[-1].at
         if end - start < 2 * hb + 2:
             continue

@@ -193,7 +193,7 @@ async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo, restart: 
         ("accept.unknown_field_body", lambda: rejections.unknown_field(kit, where="body")),
         ("play.hash_mismatch", lambda: plays.hash_mismatch(kit)),
         ("play.preemption", lambda: plays.preemption(kit)),
-        ("presence.will", lambda: presence.will(kit, conn)),  # the first cut
+        ("presence.will", lambda: presence.will(kit)),  # the first cut
         ("play.start_at_offline", lambda: plays.start_at_offline(kit)),  # the second cut
         ("play.interrupted_by_restart", lambda: plays.interrupted_by_restart(kit, restart)),
         ("presence.session", lambda: presence.sessions(kit)),  # judged over every connection above
