@@ -120,3 +120,16 @@ def test_nguon_has_the_conformance_command() -> None:
     result = CliRunner().invoke(cli.app, ["conformance", "--help"])
     assert result.exit_code == 0, result.output
     assert "--device-cmd" in result.output and "{provisioning}" in result.output
+
+
+def test_device_command_placeholders_are_filled_and_shell_quoted(tmp_path: Path) -> None:
+    from conformance.provision import new_provisioning
+
+    prov, key = new_provisioning(broker_url="mqtt://127.0.0.1:1884", state_dir=tmp_path, password="p w;$x")
+    path = prov.write(tmp_path / "provisioning.json")
+    line = prov.device_command(
+        "dev --id {device_id} --pw {password} --key {server_key} --json '{}' {provisioning}", path
+    )
+    assert line == (f"dev --id {prov.device_id} --pw 'p w;$x' --key {key.kid}={key.public_b64()} --json '{{}}' {path}")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert prov.area_path[0] == "99" and len(prov.area_path) == 3 and prov.groups
