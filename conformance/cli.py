@@ -1,4 +1,4 @@
-"""``nguon conformance``: judge one device against PROTOCOL.md; exit 1 when any clause fails."""
+"""``nguon conformance``: judge one device against PROTOCOL.md; exit 1 when a clause fails, 2 when the kit could not run."""
 
 from __future__ import annotations
 
@@ -61,4 +61,4 @@ def run(
         typer.echo(f"conformance kit could not run: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(report.to_json() if json_out else report.to_text())
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(1 if not report.ok else 2 if report.kit_errors else 0)

@@ -75,6 +75,11 @@ class Report:
         return sum(c.verdict is verdict for c in self.clauses)
 
     @property
+    def kit_errors(self) -> int:
+        """Clauses the kit could not judge because of its own failure (not the device's)."""
+        return sum(any(e.startswith("SKIP: kit error") for e in c.evidence) for c in self.clauses)
+
+    @property
     def ok(self) -> bool:
         """True when no clause failed (the exit code is 0)."""
         return self.count(Verdict.FAIL) == 0
@@ -89,6 +94,7 @@ class Report:
         data = {
             "device_id": self.device_id,
             "ok": self.ok,
+            "kit_errors": self.kit_errors,
             "summary": {v.value: self.count(v) for v in Verdict},
             "duration_s": round(self.duration_s, 2),
             "setup": self.setup,

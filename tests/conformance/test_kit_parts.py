@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import aiomqtt
@@ -133,3 +135,13 @@ def test_device_command_placeholders_are_filled_and_shell_quoted(tmp_path: Path)
     assert line == (f"dev --id {prov.device_id} --pw 'p w;$x' --key {key.kid}={key.public_b64()} --json '{{}}' {path}")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert prov.area_path[0] == "99" and len(prov.area_path) == 3 and prov.groups
+
+
+def test_the_kit_needs_neither_the_server_nor_the_agent() -> None:
+    code = (
+        "import sys, conformance, conformance.cli; "
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'source_server', 'device_agent', 'simulators'}); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
