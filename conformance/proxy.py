@@ -136,6 +136,7 @@ class LinkProxy:
         self._flowing.set()
         self._server: asyncio.Server | None = None
         self._changed = asyncio.Event()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> int:
         """Listen on a free port; returns it."""
@@ -144,8 +145,11 @@ class LinkProxy:
         return self.port
 
     async def close(self) -> None:
-        """Stop listening and drop every link."""
+        """Stop listening, drop every link and wait for their handlers to end."""
         self.cut(hold=True)
+        self._flowing.set()  # a stalled pump wakes up, sees its link closed and ends
+        if self._handlers:
+            await asyncio.wait(self._handlers, timeout=2)
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -203,6 +207,10 @@ class LinkProxy:
             self.refused += 1
             writer.transport.abort()
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         link = Link(opened=time.time(), _writers=[writer])
         self.links.append(link)
         self._changed.set()

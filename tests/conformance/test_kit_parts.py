@@ -7,6 +7,7 @@ import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiomqtt
@@ -16,13 +17,21 @@ from conformance import Options, run_conformance
 from conformance.proxy import LinkProxy
 from conformance.report import ClauseResult, Report, Verdict
 from device_agent import parse_broker_url
+from tests.support.brokers import MosquittoProcess, running
 
-pytestmark = pytest.mark.broker
+pytestmark = pytest.mark.mosquitto
+
+
+@pytest.fixture(scope="module")
+def mosquitto_url() -> Iterator[str]:
+    """A private anonymous Mosquitto: the kit's proxy is about Mosquitto's behaviour (MQTT 5, Wills), as the kit's is."""
+    with running(MosquittoProcess()) as url:
+        yield url
 
 
 @pytest.mark.parametrize("version", [aiomqtt.ProtocolVersion.V311, aiomqtt.ProtocolVersion.V5])
-async def test_the_proxy_reads_the_connect_and_a_cut_fires_the_will(broker_url: str, version: object) -> None:
-    addr = parse_broker_url(broker_url)
+async def test_the_proxy_reads_the_connect_and_a_cut_fires_the_will(mosquitto_url: str, version: object) -> None:
+    addr = parse_broker_url(mosquitto_url)
     proxy = LinkProxy(addr.host, addr.port)
     port = await proxy.start()
     will = aiomqtt.Will("nguon/v1/dev/proxy-t/state", b'{"online":false,"session":5}', qos=1, retain=True)
@@ -76,8 +85,8 @@ def test_a_single_failure_makes_the_report_not_ok_and_the_json_says_why() -> Non
     assert ClauseResult("x", "", "").failed("no").passed().verdict is Verdict.FAIL
 
 
-async def test_a_stalled_link_holds_bytes_until_it_is_restored(broker_url: str) -> None:
-    addr = parse_broker_url(broker_url)
+async def test_a_stalled_link_holds_bytes_until_it_is_restored(mosquitto_url: str) -> None:
+    addr = parse_broker_url(mosquitto_url)
     proxy = LinkProxy(addr.host, addr.port)
     port = await proxy.start()
     try:
