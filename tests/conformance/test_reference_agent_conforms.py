@@ -54,7 +54,7 @@ CARELESS_DEVICE = textwrap.dedent(
         agent = Agent(AgentConfig(
             device_id=p["device_id"], password=p["password"], keyring=Keyring(p["server_keys"]),
             area_path=tuple(p["area_path"]), groups=tuple(p["groups"]), broker_host=host, broker_port=int(port),
-            heartbeat_s=p["heartbeat_s"], keepalive_s=30, opener=careless_opener,
+            heartbeat_s=p["heartbeat_s"], keepalive_s=30, opener=careless_opener, state_dir=Path(p["state_dir"]),
         ))
         agent.state.replay = Forgetful()
         agent.state.next_session = lambda: 7
