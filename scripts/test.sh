@@ -37,7 +37,7 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy protocols device_agent simulators source_server
+.venv/bin/mypy protocols device_agent simulators source_server conformance
 
 mkdir -p test-artifacts
 echo "== PostgreSQL + Mosquitto" >&2

@@ -1,4 +1,4 @@
-"""The ``nguon`` command: serve, demo, agent, simulate, users and tokens, keys, protocol tools."""
+"""The ``nguon`` command: serve, demo, agent, conformance, simulate, users and tokens, keys, protocol tools."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ app.add_typer(protocol_app, name="protocol")
 
 
 def _register_subapps() -> None:
+    from conformance.cli import app as conformance_app
     from device_agent.cli import app as agent_app
     from simulators.cli import app as simulate_app
     from source_server.accounts.cli import token_app, user_app
 
     app.add_typer(agent_app, name="agent")
+    app.add_typer(conformance_app, name="conformance")
     app.add_typer(simulate_app, name="simulate")
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
