@@ -122,3 +122,17 @@ def regenerate(
         os.kill(pid, signal.SIGHUP)
     devices = sum(1 for line in passwd.splitlines() if line and not line.startswith(f"{server_username}:"))
     return Regenerated(devices=devices, passwd_path=passwd_path, acl_path=acl_path, reloaded_pid=pid)
+
+
+def security_config_lines(*, passwd_path: Path, acl_path: Path) -> list[str]:
+    """The Mosquitto config lines every Nguồn broker needs: logins only, the generated files, client id = user name.
+
+    ``use_username_as_clientid`` binds a session to its login, so a stolen password cannot take over another
+    device's client id (and kick it off); the server must therefore connect with user name == its client id.
+    """
+    return [
+        "allow_anonymous false",
+        f"password_file {passwd_path}",
+        f"acl_file {acl_path}",
+        "use_username_as_clientid true",
+    ]
