@@ -322,7 +322,13 @@ class MosquittoBroker:
         return True
 
     def launch(self, timeout: float = 10.0) -> None:
-        """Write the config (and login files when missing), start the child and wait until it accepts connections."""
+        """Write the config (and login files when missing), start the child, wait until it accepts connections."""
+        self._spawn()
+        deadline = time.monotonic() + timeout
+        while not self._ready(deadline):
+            time.sleep(0.02)
+
+    def _spawn(self) -> None:
         from source_server.fleet.mosquitto import write_atomic
 
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -339,17 +345,22 @@ class MosquittoBroker:
                 preexec_fn=_die_with_parent(os.getpid()),  # only prctl and setrlimit: safe beside threads
             )
         atexit.register(self.terminate)
-        deadline = time.monotonic() + timeout
-        while not self._accepting():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                code = self.proc.poll()
-                self.terminate()
-                raise BrokerStartError(
-                    f"mosquitto did not start on port {self.port} (exit code {code}); see {self.log_path}",
-                    self.log_tail(),
-                )
-            time.sleep(0.02)
-        log.info("private Mosquitto (pid %d) listening on %s; log in %s", self.proc.pid, self.url, self.log_path)
+
+    def _ready(self, deadline: float) -> bool:
+        """True once the child accepts connections; BrokerStartError when it exited or ``deadline`` passed."""
+        proc = self.proc
+        assert proc is not None
+        if self._accepting():
+            log.info("private Mosquitto (pid %d) listening on %s; log in %s", proc.pid, self.url, self.log_path)
+            return True
+        if proc.poll() is not None or time.monotonic() > deadline:
+            code = proc.poll()
+            self.terminate()
+            raise BrokerStartError(
+                f"mosquitto did not start on port {self.port} (exit code {code}); see {self.log_path}",
+                self.log_tail(),
+            )
+        return False
 
     def _accepting(self) -> bool:
         try:
@@ -386,7 +397,14 @@ class MosquittoBroker:
 
             self._sync = RegistrySync(sessions=self.registry, broker=self)
             await self._sync.start()
-        self.launch()
+        try:
+            self._spawn()  # in the loop's own (long-lived) thread: PR_SET_PDEATHSIG follows the forking thread
+            deadline = time.monotonic() + 10
+            while not self._ready(deadline):
+                await asyncio.sleep(0.02)
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         if self._sync is not None:

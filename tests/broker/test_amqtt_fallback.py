@@ -66,7 +66,9 @@ async def test_amqtt_starts_with_a_warning_and_carries_a_play_end_to_end(
 ) -> None:
     rt = server.runtime
     assert isinstance(rt.broker, EmbeddedBroker) and rt.broker.kind == "amqtt"
-    warned = [r for r in caplog.get_records("setup") if r.levelno == logging.WARNING and r.getMessage() == AMQTT_WARNING]
+    warned = [
+        r for r in caplog.get_records("setup") if r.levelno == logging.WARNING and r.getMessage() == AMQTT_WARNING
+    ]
     assert len(warned) == 1
     for lack in ("no passwords and no ACL", "keepalive", "retained", "5,000"):
         assert lack in AMQTT_WARNING
