@@ -4,6 +4,10 @@ ACL layout (Mosquitto 2): ``pattern`` lines with ``%u`` give every device (usern
 access to its own ``state|telemetry|ack`` and read access to its own ``cmd`` in a few lines for the whole
 fleet; then one ``user`` block per device lists the fan-out topics of its area path and groups. The
 server user reads and writes everything under ``nguon/v1/``.
+
+Broker settings that security depends on live here too (:func:`security_config_lines`,
+:func:`listener_security_lines`), so the shipped configs, the private launcher and the tests use the same lines;
+:func:`missing_security_lines` checks a config text against them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,58 @@ DEVICE_PATTERNS = (
     f"pattern read {ROOT}/dev/%u/cmd",
     f"pattern read {SERVER_STATE_TOPIC}",
 )
+
+
+LISTENER_SECURITY_LINES = ("use_username_as_clientid true",)
+"""Client id = username: a device's password cannot take over another device's client id (and session)."""
+
+
+def security_config_lines(*, passwd_path: Path | str, acl_path: Path | str) -> list[str]:
+    """Global lines of every Nguồn Mosquitto config: one auth setup for all listeners, no anonymous clients, the
+    generated password file and ACL."""
+    return [
+        "per_listener_settings false",
+        "allow_anonymous false",
+        f"password_file {passwd_path}",
+        f"acl_file {acl_path}",
+    ]
+
+
+def listener_security_lines() -> list[str]:
+    """Lines that must follow EVERY ``listener`` line (Mosquitto applies them per listener).
+
+    ``use_username_as_clientid true`` replaces the client id a client sends by its username, so a client holding
+    device A's password can only ever be client ``A``: logging in "as client B" no longer kicks B off. Written
+    before the first ``listener`` line the option silently opens a default listener on port 1883 instead.
+    Persistent sessions (``clean_session false``) are then keyed by the username: the server's session follows
+    ``NGUON_MQTT_USERNAME`` (keep it stable; each server replica needs its own username, or two replicas would
+    take each other's connection over), whatever ``NGUON_MQTT_CLIENT_ID`` says.
+    """
+    return list(LISTENER_SECURITY_LINES)
+
+
+def missing_security_lines(config_text: str) -> list[str]:
+    """What a Mosquitto config text lacks of the security lines (empty when it has them all)."""
+    lines = [line.strip() for line in config_text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    problems = []
+    for required in ("per_listener_settings false", "allow_anonymous false"):
+        if required not in lines:
+            problems.append(f"missing global line {required!r}")
+    for key in ("password_file", "acl_file"):
+        if not any(line.split()[0] == key for line in lines):
+            problems.append(f"missing global {key}")
+    listeners = [i for i, line in enumerate(lines) if line.split()[0] == "listener"]
+    if not listeners:
+        problems.append("no listener line")
+    for n, start in enumerate(listeners):
+        end = listeners[n + 1] if n + 1 < len(listeners) else len(lines)
+        block = lines[start:end]
+        problems += [f"{lines[start]!r} lacks {want!r}" for want in LISTENER_SECURITY_LINES if want not in block]
+    before = lines[: listeners[0]] if listeners else lines
+    problems += [f"{want!r} before the first listener (opens a default listener)" for want in LISTENER_SECURITY_LINES
+                 if want in before]  # fmt: skip
+    return problems
 
 
 def _credentialed(db: Session) -> list[Device]:
@@ -122,17 +178,3 @@ def regenerate(
         os.kill(pid, signal.SIGHUP)
     devices = sum(1 for line in passwd.splitlines() if line and not line.startswith(f"{server_username}:"))
     return Regenerated(devices=devices, passwd_path=passwd_path, acl_path=acl_path, reloaded_pid=pid)
-
-
-def security_config_lines(*, passwd_path: Path, acl_path: Path) -> list[str]:
-    """The Mosquitto config lines every Nguồn broker needs: logins only, the generated files, client id = user name.
-
-    ``use_username_as_clientid`` binds a session to its login, so a stolen password cannot take over another
-    device's client id (and kick it off); the server must therefore connect with user name == its client id.
-    """
-    return [
-        "allow_anonymous false",
-        f"password_file {passwd_path}",
-        f"acl_file {acl_path}",
-        "use_username_as_clientid true",
-    ]

@@ -29,6 +29,7 @@ from source_server.broker import EmbeddedBroker, ExternalBroker, MosquittoBroker
 from source_server.config import Settings
 from source_server.fleet.credentials import issue_credentials, revoke_credentials
 from source_server.fleet.csvio import SAMPLE_AREAS, import_areas
+from source_server.fleet.mosquitto import missing_security_lines
 from source_server.fleet.service import DeviceInput, create_device, update_device
 from source_server.serve import LiveServer, live_server
 
@@ -264,3 +265,5 @@ def test_the_embedded_default_is_mosquitto_when_installed_and_a_setting_forces_e
     # The server logs in with user name == client id (use_username_as_clientid binds them).
     mine = broker_for(base.model_copy(update={"mqtt_client_id": "nguon-a"}))
     assert (mine.username, mine.client_id) == ("nguon-a", "nguon-a")
+    # Its config has every security line production has, in the right places.
+    assert isinstance(mine, MosquittoBroker) and missing_security_lines(mine.config_text()) == []
