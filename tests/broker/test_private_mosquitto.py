@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiomqtt
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +26,7 @@ from device_agent.exceptions import ConnectRefused
 from device_agent.mqtt import MqttClient
 from protocols import StateMessage, device_topic, dump
 from protocols.topics import DeviceChannel
+from source_server.accounts.service import Role, create_user, issue_token
 from source_server.broker import EmbeddedBroker, ExternalBroker, MosquittoBroker, broker_for, free_port
 from source_server.config import Settings
 from source_server.fleet.credentials import issue_credentials, revoke_credentials
@@ -130,6 +132,21 @@ async def test_a_device_registered_after_start_logs_in_with_its_new_password_and
     assert password not in broker.passwd_path.read_text()
     for path in (broker.passwd_path, broker.acl_path, broker.dir / "server-password", broker.config_path):
         assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+async def test_credentials_issued_through_the_api_let_the_device_in_at_once(server: LiveServer) -> None:
+    with server.runtime.sessions.begin() as s:
+        token = issue_token(s, user=create_user(s, username="admin", grants=[(Role.PROVINCE_ADMIN, "64")]))
+    admin = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        made = await http.post("/api/v1/devices", headers=admin,
+                               json={"id": "spk-api", "kind": "speaker", "commune_code": C1})  # fmt: skip
+        assert made.status_code == 201, made.text
+        issued = await http.post("/api/v1/devices/spk-api/credentials", headers=admin)
+        assert issued.status_code == 200, issued.text
+    password = issued.json()["password"]
+    took = await until(lambda: logs_in(server, "spk-api", password), timeout=3, what="the API-issued password")
+    assert took < 2.0
 
 
 async def _not(got: Awaitable[bool]) -> bool:
