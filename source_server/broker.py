@@ -185,12 +185,17 @@ def _read_or_create_secret(path: Path) -> str:
 
 
 def _die_with_parent(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn`` asking Linux to SIGTERM the child when the server dies (``PR_SET_PDEATHSIG``)."""
+    """A ``preexec_fn`` asking Linux to SIGTERM the child when the server dies (``PR_SET_PDEATHSIG``).
+
+    ``prctl`` is looked up here, before the fork: the child of a threaded process must not load libraries.
+    """
+    prctl: Callable[..., int] | None = None
+    with contextlib.suppress(OSError, AttributeError):
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
 
     def preexec() -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if prctl is not None:
+            prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the server died before prctl took effect
             os._exit(1)
         # Each device is a socket: lift the open-file limit to the hard limit (production sets 65536).

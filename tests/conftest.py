@@ -27,7 +27,7 @@ from source_server.models import Base
 from tests.support.brokers import MosquittoProcess, broker_kind, session_broker
 from tests.support.databases import database_url
 
-__all__ = ["broker_kind"]
+__all__ = ["broker_kind"]  # tests import it from here (it lives in tests.support.brokers)
 
 
 @pytest.fixture(scope="session")
