@@ -239,7 +239,7 @@ class MosquittoBroker:
         if found is None:
             raise BrokerStartError("mosquitto is not installed (apt-get install mosquitto)")
         self.binary = found
-        self.dir = data_dir / "mosquitto"
+        self.dir = (data_dir / "mosquitto").absolute()  # the child may not share our working directory
         self.host = host
         self.port = port or free_port(host)
         self.url = f"mqtt://{host}:{self.port}"
