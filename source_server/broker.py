@@ -255,6 +255,7 @@ class MosquittoBroker:
         self.registry = registry
         self.proc: subprocess.Popen[bytes] | None = None
         self._sync: RegistrySync | None = None
+        self._watch: asyncio.Task[None] | None = None
 
     @property
     def server_username(self) -> str:
@@ -410,15 +411,45 @@ class MosquittoBroker:
             self._sync = RegistrySync(sessions=self.registry, broker=self)
             await self._sync.start()
         try:
-            self._spawn()  # in the loop's own (long-lived) thread: PR_SET_PDEATHSIG follows the forking thread
-            deadline = time.monotonic() + 10
-            while not self._ready(deadline):
-                await asyncio.sleep(0.02)
+            await self._launch_async()
         except BaseException:
             await self.stop()
             raise
+        self._watch = asyncio.create_task(self._supervise(), name="mosquitto-supervisor")
+
+    async def _launch_async(self, timeout: float = 10.0) -> None:
+        self._spawn()  # in the loop's own (long-lived) thread: PR_SET_PDEATHSIG follows the forking thread
+        deadline = time.monotonic() + timeout
+        while not self._ready(deadline):
+            await asyncio.sleep(0.02)
+
+    async def _supervise(self, every_s: float = 0.5) -> None:
+        """Start the child again, on the same port, when it exits while the server runs (a crash, an OOM kill):
+        the server's client and the devices reconnect, retained presence comes back from the persistence file."""
+        delay = 1.0
+        while True:
+            await asyncio.sleep(every_s)
+            proc = self.proc
+            if proc is not None and proc.poll() is None:
+                continue
+            code = proc.poll() if proc is not None else None
+            log.error("private Mosquitto exited (code %s); starting it again on port %d\n%s", code, self.port,
+                      self.log_tail(5))  # fmt: skip
+            self.terminate()
+            try:
+                await self._launch_async()
+                delay = 1.0
+            except BrokerStartError as exc:
+                log.error("%s; next try in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def stop(self) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         if self._sync is not None:
             await self._sync.stop()
             self._sync = None

@@ -149,6 +149,21 @@ async def test_credentials_issued_through_the_api_let_the_device_in_at_once(serv
     assert took < 2.0
 
 
+async def test_a_crashed_broker_is_started_again_and_everyone_gets_back_in(server: LiveServer) -> None:
+    password = register(server, "spk-c")
+    await until(lambda: logs_in(server, "spk-c", password), what="spk-c's login")
+    broker = private(server)
+    assert broker.proc is not None
+    crashed = broker.proc.pid
+    os.kill(crashed, signal.SIGKILL)
+    await until(lambda: not server.runtime.mqtt.connected, what="the server to notice")
+    await until(lambda: broker.proc is not None and broker.proc.pid != crashed and broker.proc.poll() is None,
+                what="a new broker process")  # fmt: skip
+    await until(lambda: server.runtime.mqtt.connected, timeout=15, what="the server's login again")
+    assert await logs_in(server, "spk-c", password)
+    assert not await logs_in(server, "spk-c", "wrong")
+
+
 async def _not(got: Awaitable[bool]) -> bool:
     return not await got
 
