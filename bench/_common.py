@@ -165,7 +165,8 @@ async def bench_server(args: argparse.Namespace, **overrides: Any) -> AsyncItera
         with database(args, data_dir) as db_url:
             settings = Settings(
                 data_dir=data_dir, database_url=db_url, mqtt_url=mosq.url if mosq else None,
-                embedded_broker_port=free_port(), mqtt_client_id="nguon-bench", http_port=free_port(),
+                embedded_broker="amqtt", embedded_broker_port=free_port(), mqtt_client_id="nguon-bench",
+                http_port=free_port(),
                 heartbeat_s=30, inactivity_timeout_s=90, presence_flush_s=0.2,
             )  # fmt: skip
             settings = settings.model_copy(update=overrides)

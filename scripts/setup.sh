@@ -26,6 +26,13 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # espeak-ng speaks bulletins offline: the TTS fallback, and the only voice in a closed provincial network.
 command -v espeak-ng >/dev/null || apt_install espeak-ng
+# Mosquitto is the broker `nguon serve`/`nguon demo` run privately when NGUON_MQTT_URL is unset: production's broker
+# with per-device logins and ACL (without it the server falls back to amqtt, which enforces none of that, and says
+# so). The server starts its own child process on a free port with its own config and data under the data dir;
+# the Debian package may also start the system service (127.0.0.1:1883), which Nguồn never uses unless
+# NGUON_MQTT_URL points at it, so it is left as the machine's administrator has it (deploy/ configures it).
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto \
+  || echo "warning: could not install mosquitto; the server will fall back to amqtt (no logins, no ACL)" >&2
 if [ "$want_test" = 1 ]; then
   pkgs=()
   command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || pkgs+=(mosquitto)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: lint, types, then every test on PostgreSQL + Mosquitto and again on
-# SQLite + the embedded broker, but for the browser tests (tests/browser: the pages in Chromium), which run on the
+# SQLite + the embedded broker (the private Mosquitto the server launches itself when NGUON_MQTT_URL is unset,
+# source_server.broker.MosquittoBroker, with an extra anonymous listener for the tests' own clients; the amqtt
+# fallback has its own tests in tests/broker), but for the browser tests (tests/browser: the pages in Chromium), which run on the
 # first pass only; what they drive below the page is covered on both backends by tests/web and the API tests. PostgreSQL: NGUON_TEST_DATABASE_URL, or the local server on 127.0.0.1:5432
 # (started or installed here when missing).
 set -euo pipefail

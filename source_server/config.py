@@ -24,10 +24,15 @@ class Settings(BaseSettings):
     """``mqtt://host:port``; unset starts the embedded broker on ``embedded_broker_port`` (0 = free port)."""
     mqtt_username: str | None = None
     mqtt_password: str | None = None
+    embedded_broker: Literal["auto", "mosquitto", "amqtt"] = "auto"
+    """Which broker runs when ``mqtt_url`` is unset: a private Mosquitto (``auto`` when the binary is installed;
+    logins and ACL from the registry, as production) or amqtt (the fallback: no logins, no ACL, see
+    ``broker.AMQTT_WARNING``)."""
     embedded_broker_port: int = 0
     mqtt_client_id: str | None = "nguon-server"
     """Stable id with a persistent session, so the broker queues device messages while the server is away.
-    Each replica needs its own; unset = random id, clean session."""
+    Each replica needs its own; unset = random id, clean session. The private Mosquitto also uses it as the
+    server's user name (``use_username_as_clientid``)."""
     mqtt_shared_group: str | None = None
     """Consume device messages through ``$share/<group>/...`` (replicas; needs MQTT 5 broker support)."""
 

@@ -20,9 +20,10 @@ from simulators.layout import DeviceSpec
 from source_server.accounts.service import Role, create_user, issue_token
 from source_server.audio.ffmpeg import ffmpeg_exe
 from source_server.audio.pipeline import prepare_audio
-from source_server.broker import free_port
+from source_server.broker import MosquittoBroker, free_port
 from source_server.config import Settings
 from source_server.dispatch.service import create_broadcast, store_media
+from source_server.fleet.credentials import issue_credentials
 from source_server.fleet.csvio import SAMPLE_AREAS, import_areas
 from source_server.fleet.models import Area
 from source_server.fleet.service import DeviceInput, create_area, create_device
@@ -43,7 +44,9 @@ def _port_free(port: int) -> bool:
 def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tuple[list[DeviceSpec], str, str]:
     """Areas from the sample CSV (plus generated communes past its six), devices, an admin token and password.
 
-    The password is random for every demo (no default password anywhere) and printed once.
+    Every device gets its own MQTT password, as in production (the private Mosquitto refuses anonymous clients
+    and confines each device to its own topics). The admin password is random for every demo (no default
+    password anywhere) and printed once.
     """
     rng = random.Random(64)
     specs: list[DeviceSpec] = []
@@ -82,7 +85,8 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
                     )
                     path = (PROVINCE, commune, village) if village else (PROVINCE, commune)
                     groups = ("vung-lu",) if ci == 0 and n % 4 == 0 else ()
-                    specs.append(DeviceSpec(device_id, path, groups))
+                    mqtt_password = issue_credentials(db, device_id=device_id)
+                    specs.append(DeviceSpec(device_id, path, groups, mqtt_password))
         password = secrets.token_urlsafe(12)
         admin = create_user(
             db,
@@ -93,6 +97,16 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
         )
         token = issue_token(db, user=admin, name="demo")
     return specs, token, password
+
+
+def _broker_words(srv: LiveServer) -> str:
+    """How the demo's broker is described to the user."""
+    broker = srv.runtime.broker
+    if isinstance(broker, MosquittoBroker):
+        return f"private Mosquitto, per-device logins and ACL; log {broker.log_path}"
+    if broker.kind == "amqtt":
+        return "amqtt fallback: no logins, no ACL; install mosquitto"
+    return broker.kind
 
 
 def _chime(seconds: float = 3.0) -> bytes:
@@ -141,6 +155,8 @@ async def run_demo(
     async with live_server(settings) as srv:
         specs, token, password = _seed(srv, communes=communes, speakers=speakers, eboards=eboards)
         await srv.runtime.presence.refresh_devices()
+        if isinstance(srv.runtime.broker, MosquittoBroker):
+            await srv.runtime.broker.sync_registry()  # the commit does it too; now, before the fleet connects
         broker = parse_broker_url(srv.runtime.broker.url)
         signer = srv.runtime.signer
         fleet = Fleet(
@@ -171,7 +187,7 @@ Nguồn demo is running ({time.monotonic() - t0:.1f} s to start; data in {data_d
   operator UI     {url}/ui/   (log in as admin, password {password})
   API (OpenAPI)   {url}/docs
   metrics         {url}/metrics
-  MQTT broker     {srv.runtime.broker.url} (embedded)
+  MQTT broker     {srv.runtime.broker.url} ({_broker_words(srv)})
   signing key     {signer.kid}={signer.public_b64()}   (devices trust it; {url}/api/v1/keys)
   admin token     {token}
   devices         {len(specs)} in {communes} communes ({fleet.connected_count()} connected)

@@ -17,7 +17,7 @@ from protocols import (
     parse_message,
 )
 from source_server.audio.tts_setup import build_chain
-from source_server.broker import BrokerLauncher, EmbeddedBroker, ExternalBroker
+from source_server.broker import BrokerLauncher, broker_for
 from source_server.bulletins.service import seed_categories
 from source_server.config import Settings
 from source_server.db import make_engine, make_sessionmaker, utcnow
@@ -44,11 +44,8 @@ class Runtime:
         self.settings = settings
         self.engine = make_engine(settings.db_url)
         self.sessions = make_sessionmaker(self.engine)
-        self.broker: BrokerLauncher = (
-            ExternalBroker(settings.mqtt_url)
-            if settings.mqtt_url
-            else EmbeddedBroker(port=settings.embedded_broker_port)
-        )
+        self.broker: BrokerLauncher = broker_for(settings, registry=self.sessions)
+        """``NGUON_MQTT_URL``, else a private Mosquitto kept in step with the registry (amqtt as the fallback)."""
         self.signer = load_signing_key(settings)
         self.media = MediaStore(settings.media_dir)
         self.tts = build_chain()
@@ -56,12 +53,12 @@ class Runtime:
         self.hub = EventHub()
         self.mqtt = MqttClient(
             url=self.broker.url,
-            username=settings.mqtt_username,
-            password=settings.mqtt_password,
+            username=self.broker.username,
+            password=self.broker.password,
             handler=self.ingest,
             on_connection=self._on_connection,
             shared_group=settings.mqtt_shared_group,
-            client_id=settings.mqtt_client_id,
+            client_id=self.broker.client_id,
         )
         self.presence = PresenceTracker(sessions=self.sessions, settings=settings, hub=self.hub)
         self.dispatcher = Dispatcher(

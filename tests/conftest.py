@@ -2,8 +2,10 @@
 
 Backends come from the environment, so the same tests run on every pair CI asks for:
 - NGUON_TEST_DATABASE_URL: a PostgreSQL URL (each run gets a private schema); unset → SQLite files.
-- NGUON_TEST_BROKER: ``mosquitto`` (default; a private Mosquitto process on a free port) or ``embedded``
-  (amqtt); NGUON_TEST_MQTT_URL points at an already running broker instead.
+- NGUON_TEST_BROKER: ``mosquitto`` (default; a plain private Mosquitto process on a free port), ``embedded``
+  (the server's own private-Mosquitto launcher, what runs when NGUON_MQTT_URL is unset, with an extra anonymous
+  listener for the tests' clients) or ``amqtt`` (the fallback embedded broker); NGUON_TEST_MQTT_URL points at an
+  already running broker instead.
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from source_server.config import Settings
 from source_server.db import make_engine, make_sessionmaker
 from source_server.migrate import upgrade
 from source_server.models import Base
-from tests.support.brokers import EmbeddedBrokerThread, MosquittoProcess
+from tests.support.brokers import MosquittoProcess, broker_kind, session_broker
 from tests.support.databases import database_url
 
-
-def broker_kind() -> str:
-    """Which broker the broker-marked tests run against."""
-    return os.environ.get("NGUON_TEST_BROKER", "mosquitto")
+__all__ = ["broker_kind"]  # tests import it from here (it lives in tests.support.brokers)
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +37,7 @@ def broker_url() -> Iterator[str]:
     if external:
         yield external
         return
-    broker: MosquittoProcess | EmbeddedBrokerThread
-    broker = EmbeddedBrokerThread() if broker_kind() == "embedded" else MosquittoProcess()
+    broker = session_broker()
     broker.start()
     try:
         yield broker.url
@@ -104,8 +102,7 @@ def db(db_engine: Engine) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def fresh_broker_url() -> Iterator[str]:
     """A broker of the session's kind started for one test: nothing retained, nobody else connected."""
-    broker: MosquittoProcess | EmbeddedBrokerThread
-    broker = EmbeddedBrokerThread() if broker_kind() == "embedded" else MosquittoProcess()
+    broker = session_broker()
     broker.start()
     try:
         yield broker.url
@@ -131,16 +128,16 @@ def settings(tmp_path: Path, db_url: str, broker_url: str, db: sessionmaker[Sess
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """amqtt leaves client transports to the garbage collector after a disconnect; on the embedded broker
+    """amqtt leaves client transports to the garbage collector after a disconnect; on the amqtt broker
     that surfaces as ResourceWarnings in whichever test happens to collect them, so those are ignored there."""
-    if broker_kind() == "embedded":
+    if broker_kind() == "amqtt":
         config.addinivalue_line("filterwarnings", "ignore::pytest.PytestUnraisableExceptionWarning")
         config.addinivalue_line("filterwarnings", "ignore::ResourceWarning")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """On the embedded broker, drop amqtt's leaked-transport ResourceWarnings also when collected at exit."""
-    if broker_kind() != "embedded":
+    """On the amqtt broker, drop amqtt's leaked-transport ResourceWarnings also when collected at exit."""
+    if broker_kind() != "amqtt":
         return
     inner = sys.unraisablehook
 

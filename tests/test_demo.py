@@ -1,4 +1,5 @@
-"""`nguon demo` (the README's first command) starts everything: the API with live counts and the operator UI."""
+"""`nguon demo` (the README's first command) starts everything: the API with live counts and the operator UI, on a
+private Mosquitto whose devices log in with their own passwords."""
 
 from __future__ import annotations
 
@@ -64,3 +65,6 @@ def test_demo_starts_a_province_and_shows_its_communes(tmp_path: Path) -> None:
         rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, rest
     assert "Nguồn demo stopped." in rest
+    assert "Traceback" not in out + rest, out + rest  # a clean terminal: no stack traces while starting or running
+    # The demo runs production's broker: a private Mosquitto with per-device logins (amqtt only as a fallback).
+    assert re.search(r"MQTT broker\s+mqtt://127\.0\.0\.1:\d+ \(private Mosquitto, per-device logins", out), out

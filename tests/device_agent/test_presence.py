@@ -75,7 +75,7 @@ async def test_will_is_delivered_offline_when_agent_aborts(broker_url: str) -> N
 @pytest.mark.slow
 async def test_frozen_client_is_only_noticed_by_keepalive(broker_url: str) -> None:
     """Half-open death: the broker sends the Will only when keepalive runs out (Mosquitto 2.0 checks every ~5 s)."""
-    if broker_kind() == "embedded":
+    if broker_kind() == "amqtt":
         pytest.skip("amqtt does not close silent connections on keepalive expiry; Mosquitto does")
     device = new_id()
     agent = Agent(agent_config(broker_url, KEY, device, keepalive_s=1))

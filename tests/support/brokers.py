@@ -1,8 +1,10 @@
-"""Start real brokers for tests: a private Mosquitto process or the embedded amqtt broker, on free ports."""
+"""Start real brokers for tests, on free ports: a plain private Mosquitto process, the server's own launcher (the
+embedded default: ``MosquittoBroker`` with an extra anonymous listener for the tests' clients) or amqtt."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from source_server.broker import EmbeddedBroker, free_port
+from source_server.broker import EmbeddedBroker, MosquittoBroker, free_port
 
 
 def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
@@ -81,11 +83,36 @@ class MosquittoProcess:
         self.start()
 
 
-class EmbeddedBrokerThread:
-    """The embedded amqtt broker on its own event loop in a daemon thread (tests keep their own loops)."""
+class LauncherBroker:
+    """The private Mosquitto exactly as the server launches it with ``NGUON_MQTT_URL`` unset (generated config,
+    logins and ACL, persistence, production's limits), plus an anonymous listener without ACL for the suite.
+
+    ``url`` is the anonymous listener (most tests publish as plain clients and run the server without a
+    login); ``secure_url`` is the listener with every rule, where only the server's user (``broker.username``,
+    ``broker.password``) and devices with credentials get in.
+    """
 
     def __init__(self) -> None:
-        self.broker = EmbeddedBroker()
+        self.workdir = Path(tempfile.mkdtemp(prefix="nguon-embedded-"))
+        self.broker = MosquittoBroker(self.workdir, test_listener=True)
+        assert self.broker.test_url is not None and self.broker.test_port is not None
+        self.url = self.broker.test_url
+        self.port = self.broker.test_port
+        self.secure_url = self.broker.url
+
+    def start(self) -> None:
+        self.broker.launch()
+
+    def stop(self) -> None:
+        self.broker.terminate()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class EmbeddedBrokerThread:
+    """The amqtt fallback broker on its own event loop in a daemon thread (tests keep their own loops)."""
+
+    def __init__(self) -> None:
+        self.broker = EmbeddedBroker(warn=False)
         self.url = self.broker.url
         self.port = self.broker.port
         self._loop = asyncio.new_event_loop()
@@ -101,8 +128,31 @@ class EmbeddedBrokerThread:
         self._thread.join(5)
 
 
+TestBroker = MosquittoProcess | LauncherBroker | EmbeddedBrokerThread
+
+
+def broker_kind() -> str:
+    """Which broker the suite runs against: ``NGUON_TEST_BROKER`` = ``mosquitto`` (default: a plain private
+    Mosquitto), ``embedded`` (the server's own launcher, the default when ``NGUON_MQTT_URL`` is unset) or
+    ``amqtt`` (the fallback embedded broker)."""
+    kind = os.environ.get("NGUON_TEST_BROKER", "mosquitto")
+    if kind not in ("mosquitto", "embedded", "amqtt"):
+        raise ValueError(f"NGUON_TEST_BROKER={kind!r}: expected mosquitto, embedded or amqtt")
+    return kind
+
+
+def session_broker() -> TestBroker:
+    """A new (not yet started) broker of the suite's kind."""
+    kind = broker_kind()
+    if kind == "embedded":
+        return LauncherBroker()
+    if kind == "amqtt":
+        return EmbeddedBrokerThread()
+    return MosquittoProcess()
+
+
 @contextmanager
-def running(broker: MosquittoProcess | EmbeddedBrokerThread) -> Iterator[str]:
+def running(broker: TestBroker) -> Iterator[str]:
     """Start a broker, yield its URL, stop it."""
     broker.start()
     try:
