@@ -22,7 +22,7 @@ pytestmark = pytest.mark.broker
 
 @asynccontextmanager
 async def server(db, settings, broker_url: str) -> AsyncIterator[PresenceTracker]:
-    """The runtime's presence path: MqttClient → parse → PresenceTracker (started and stopped like the runtime)."""
+    """The runtime's presence path: MqttClient → parse → PresenceTracker, fences wired (started and stopped like the runtime)."""
     tracker = PresenceTracker(sessions=db, settings=settings, hub=EventHub())
 
     def ingest(topic: str, payload: bytes, retained: bool) -> None:
@@ -40,7 +40,9 @@ async def server(db, settings, broker_url: str) -> AsyncIterator[PresenceTracker
         password=None,
         handler=ingest,
         on_connection=lambda up: tracker.on_broker_connection(up, utcnow()),
+        on_fence=lambda n: tracker.on_fence(n, utcnow()),
     )
+    tracker.set_fence_sender(client.send_fence)
     await tracker.start()
     await client.start()
     try:
