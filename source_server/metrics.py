@@ -38,7 +38,8 @@ DB_WRITE_LAG = Histogram(
 )
 OUTBOX_PENDING = Gauge("nguon_outbox_pending", "Outbox messages not yet published", registry=REGISTRY)
 PRESENCE_FENCES = Counter(
-    "nguon_presence_fences_total", "Fences the server published to itself to confirm held offline states",
+    "nguon_presence_fences_total",
+    "Fences the server published to itself to confirm held offline states",
     registry=REGISTRY,
 )
 PRESENCE_HELD = Gauge(

@@ -14,12 +14,12 @@ from source_server.fleet.models import Area
 from source_server.web.i18n import t
 from source_server.web.templating import localtime
 
-STATUS_ICONS = {"online": "●", "stale": "◐", "offline": "○", "never_seen": "–"}
+STATUS_ICONS = {"online": "●", "stale": "◐", "reconnecting": "◌", "offline": "○", "never_seen": "–", "unverified": "?"}
 DELIVERY_LABELS = frozenset(
     {"pending", "received", "downloaded", "started", "done", "failed", "rejected", "preempted", "expired"}
     | {"not_reached"}
 )
-EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back"})
+EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back", "reconnecting"})
 COMMAND_LABELS = frozenset({"play", "set_volume", "stop", "reboot"})
 KNOWN_TELEMETRY = ("at", "uptime_s", "playing", "rssi_dbm", "temperature_c", "cache_bytes", "clock_offset_ms")
 SKIPPED_TELEMETRY = frozenset({"session", "firmware", "volume"})
