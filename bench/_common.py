@@ -153,14 +153,18 @@ def seed(bench_srv: LiveServer, n: int) -> str:
 
 
 @asynccontextmanager
-async def bench_server(args: argparse.Namespace, **overrides: Any) -> AsyncIterator[Bench]:
-    """Broker + database + live server with ``args.devices`` registered devices; everything removed afterwards."""
+async def bench_server(
+    args: argparse.Namespace, *, persistence: bool = False, **overrides: Any
+) -> AsyncIterator[Bench]:
+    """Broker + database + live server with ``args.devices`` registered devices; everything removed afterwards.
+
+    ``persistence``: Mosquitto keeps retained messages across restarts, as the production configuration does."""
     raise_fd_limit()
     data_dir = Path(tempfile.mkdtemp(prefix="nguon-bench-"))
     mosq = None
     try:
         if args.broker == "mosquitto":
-            mosq = MosquittoProcess(extra_config="max_connections -1\n", workdir=data_dir)
+            mosq = MosquittoProcess(extra_config="max_connections -1\n", workdir=data_dir, persistence=persistence)
             mosq.start()
         with database(args, data_dir) as db_url:
             settings = Settings(

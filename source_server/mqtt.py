@@ -28,6 +28,7 @@ Two topics only the server uses, both subscribed without ``$share``:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import socket
@@ -207,6 +208,9 @@ class MqttClient:
         """The last ``server/state`` this process published (retained): anything else there is foreign."""
         self._state_seen = False
         """Our own state came back on this link: what arrives after it is news, not the value from before."""
+        self._own_states: collections.deque[bytes] = collections.deque(maxlen=16)
+        """Every state this process published or left as a Will: a late copy of one (our Will, queued in our persistent
+        session by a broker that stopped) is old news of ours, not someone else's."""
         self._foreign_state = False
         self._reasserting: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -282,6 +286,7 @@ class MqttClient:
 
     def _state(self, online: bool, *, will: bool = False) -> bytes:
         payload = dump(ServerState(online=online, at=utcnow(), version=__version__))
+        self._own_states.append(payload)
         if not will:
             self._state_payload = payload
         return payload
@@ -302,7 +307,7 @@ class MqttClient:
         if payload == self._state_payload:
             self._state_seen = True
             return
-        if not self._state_seen or self._stopping or self._is_peer_state(payload):
+        if not self._state_seen or self._stopping or payload in self._own_states or self._is_peer_state(payload):
             return  # the retained value from before our own publish on this link, or a replica's
         SERVER_STATE_REASSERTED.inc()
         log.warning("foreign message on %s (%r): publishing the server's own state again", SERVER_STATE_TOPIC,
