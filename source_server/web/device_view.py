@@ -62,6 +62,8 @@ def event_detail(detail: str, lang: str) -> str:
         return t("device.event.new_session", lang)
     if detail.startswith("session "):
         return t("device.session", lang) + detail[len("session") :]
+    if detail.startswith("not back within "):
+        return t("device.event.not_back", lang).format(seconds=detail.removeprefix("not back within ").split()[0])
     return detail
 
 

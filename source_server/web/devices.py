@@ -192,6 +192,8 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
         names = view.area_names(db, device.area_path)
         groups = device.group_names
     status = presence.status if presence else "never_seen"
+    if status in presence_queries.UNVERIFIABLE and not broker_up(request):
+        status = "unverified"  # the broker is unreachable: the last known status is not vouched for
     context = {
         "device": device,
         "presence": presence,

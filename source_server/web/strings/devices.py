@@ -111,6 +111,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "device.event.disconnected": {"vi": "Mất kết nối", "en": "Disconnected"},
     "device.event.went_stale": {"vi": "Im lặng (không nhận được tín hiệu định kỳ)", "en": "Went silent (no heartbeat)"},
     "device.event.came_back": {"vi": "Có tín hiệu trở lại", "en": "Came back"},
+    "device.event.not_back": {
+        "vi": "không kết nối lại trong {seconds} giây sau khi máy chủ có lại kết nối tới broker",
+        "en": "not back within {seconds} s of the server's broker link returning",
+    },
     "device.event.reconnecting": {
         "vi": "Chờ kết nối lại (sau khi máy chủ có lại kết nối tới broker)",
         "en": "Reconnecting (after the server's broker link came back)",
