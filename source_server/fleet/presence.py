@@ -139,6 +139,7 @@ class PresenceTracker:
         self._fence_back = 0
         """Highest fence number back on this link (fences sent on an earlier link count as lost)."""
         self._fence_sent_mono = 0.0
+        self.fence_retry_s = FENCE_RETRY_S
         self._barrier: int | None = None
         """The fence that follows this link's SUBSCRIBE: once back, every retained state has been seen."""
         self._confirm: set[str] = set()
@@ -305,8 +306,8 @@ class PresenceTracker:
         """Mark offline the devices whose reconnect window ran out; re-send a fence that did not come back."""
         if not self._broker_up:
             return
-        late = time.monotonic() - self._fence_sent_mono >= FENCE_RETRY_S
-        if self._held and self._fence_back < self._fence_sent and late:
+        late = time.monotonic() - self._fence_sent_mono >= self.fence_retry_s
+        if (self._held or self._barrier is not None) and self._fence_back < self._fence_sent and late:
             self._send_fence()
         for device_id, (began, due) in list(self._reconnecting.items()):
             if due > now:

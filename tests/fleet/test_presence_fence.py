@@ -163,3 +163,19 @@ async def test_a_device_that_reconnects_before_the_barrier_counts_no_flap(db, se
     t.on_state(d, state(True, 2), T0 + timedelta(seconds=1), retained=False)  # faster than our barrier
     fences.release(T0 + timedelta(seconds=1))
     assert status(t, d) == "online" and (d, "flapping") not in t.alarms.open
+
+
+async def test_a_fence_the_broker_lost_is_followed_by_another(db, settings) -> None:
+    (d,) = seed(db, 1)
+    t, _ = await tracker(db, settings)
+    fences = Fences(t, echo=False)
+    t.on_state(d, state(True, 1), T0, retained=False)
+    t.on_state(d, state(False, 1), T0, retained=False)
+    fences.sent.clear()  # dropped by the broker (a full queue): it will never come back
+    t.settle(T0)
+    assert fences.sent == [] and status(t, d) == "online"  # not yet: it may only be slow
+    t.fence_retry_s = 0
+    t.settle(T0)
+    assert len(fences.sent) == 1
+    fences.release(T0 + timedelta(seconds=6))
+    assert status(t, d) == "offline"
