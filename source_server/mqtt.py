@@ -239,6 +239,12 @@ class MqttClient:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        helpers = [t for t in (*self._tasks, self._reasserting) if t is not None and not t.done()]
+        for t in helpers:
+            t.cancel()
+        for t in helpers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
 
     async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         """Publish and wait for the broker's acknowledgement (QoS 1); MqttNotConnected when down."""
