@@ -197,7 +197,14 @@ class FleetProc:
 
     @classmethod
     async def start(
-        cls, bench: Bench, *, keepalive_s: int, heartbeat_s: float, max_s: float, skew_ms: int = 0
+        cls,
+        bench: Bench,
+        *,
+        keepalive_s: int,
+        heartbeat_s: float,
+        max_s: float,
+        skew_ms: int = 0,
+        backoff_cap_s: float = 10,
     ) -> FleetProc:
         signer = bench.runtime.signer
         host, port = bench.broker_url.removeprefix("mqtt://").rsplit(":", 1)
@@ -209,7 +216,7 @@ class FleetProc:
             cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(count),
                    "--first", str(first), f"--kid={signer.kid}", f"--pub={signer.public_b64()}",
                    "--keepalive", str(keepalive_s), "--heartbeat", str(heartbeat_s), "--max-s", str(max_s),
-                   "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms)]  # fmt: skip
+                   "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms), "--backoff-cap", str(backoff_cap_s)]  # fmt: skip
             proc = await asyncio.create_subprocess_exec(
                 *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=1 << 28, cwd=Path(__file__).parents[1]
             )

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from bench._common import Bench, FleetProc, bench_server, emit, finish_args, parser, stats, wait_until
@@ -47,6 +48,17 @@ def victims_of(ids: list[str], round_: int, per_round: int) -> list[str]:
     return ids[round_ % step :: step][:per_round]
 
 
+async def api_totals(bench: Bench) -> dict[str, Any]:
+    """What ``GET /api/v1/presence/summary`` says now (province totals and whether the server reaches the broker)."""
+    async with httpx.AsyncClient(base_url=bench.srv.url, timeout=30) as client:
+        r = await client.get(
+            "/api/v1/presence/summary?level=province", headers={"Authorization": f"Bearer {bench.token}"}
+        )
+        body = r.json()
+    totals = body["totals"]
+    return {"broker_connected": body.get("broker_connected"), **{k: v for k, v in totals.items() if v}}
+
+
 async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[str, Any]:
     """One broker restart: stop (SIGTERM on even rounds, SIGKILL on odd) with victims dying at that moment, start."""
     assert bench.mosquitto is not None
@@ -77,6 +89,7 @@ async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[
     t0 = time.monotonic()
     await asyncio.to_thread(mosq.stop, kill=kill)
     await asyncio.sleep(a.down_s)
+    while_down = await api_totals(bench)
     await asyncio.to_thread(mosq.start)
     broker_back = time.monotonic() - t0
     t_conv = await wait_until(converged, a.timeout, poll_s=0.1)
@@ -105,6 +118,7 @@ async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[
         "killed_shown_offline": shown_offline,
         "killed_offline_after_s": gone_s,
         "fences": int(bench.runtime.presence.fence_sent),
+        "api_while_down": while_down,
         "not_converged": 0 if t_conv else sum(1 for d in live if now[d][0] != "online" or now[d][1] <= before[d][1]),
         "false_offline_sample": false_offline[:3],
     }
@@ -122,8 +136,13 @@ async def run(args: object) -> None:
     async with bench_server(a, persistence=True, **overrides) as bench:
         n = bench.n
         rounds_s = a.restarts * (a.timeout / 4 + 10) + a.reconnect_window * a.restarts / 5
+        rounds_s += a.restarts * a.down_s
         fleet = await FleetProc.start(
-            bench, keepalive_s=keepalive, heartbeat_s=30, max_s=a.timeout * 4 + 120 + rounds_s
+            bench,
+            keepalive_s=keepalive,
+            heartbeat_s=30,
+            max_s=a.timeout * 4 + 120 + rounds_s,
+            backoff_cap_s=a.backoff_cap,
         )
         try:
             t_connect = await wait_until(lambda: count_online(bench) == n, a.timeout, poll_s=0.1)
@@ -174,6 +193,9 @@ def main() -> None:
         type=int,
         default=5,
         help="devices that die with the broker (frozen as it stops), every 5th round",
+    )
+    p.add_argument(
+        "--backoff-cap", type=float, default=10.0, help="the fleet's longest reconnect backoff (protocol: 60 s)"
     )
     p.add_argument(
         "--reconnect-window", type=float, default=25.0,
