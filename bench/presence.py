@@ -40,6 +40,20 @@ def bad_events(bench: Bench, since: datetime, exclude: set[str]) -> list[tuple[s
     return [(d, k, str(at), s, det) for d, k, at, s, det in rows if d not in exclude]
 
 
+def history(bench: Bench, device_ids: list[str], since: datetime) -> dict[str, list[tuple[str, str, int]]]:
+    """Connectivity events since ``since`` of a few devices: (kind, time, session)."""
+    with bench.runtime.sessions() as db:
+        rows = db.execute(
+            select(DeviceEvent.device_id, DeviceEvent.kind, DeviceEvent.at, DeviceEvent.session)
+            .where(DeviceEvent.at >= since, DeviceEvent.device_id.in_(device_ids))
+            .order_by(DeviceEvent.id)
+        ).all()
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    for d, k, at, session in rows:
+        out.setdefault(d, []).append((k, at.strftime("%H:%M:%S.%f")[:-3], session))
+    return out
+
+
 def victims_of(ids: list[str], round_: int, per_round: int) -> list[str]:
     """Devices that die with the broker in this round: every fifth round from the fourth, spread over the ids."""
     if per_round <= 0 or round_ % 5 != 3:
@@ -86,7 +100,9 @@ async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[
         # Will of theirs is applied; they never come back. (Killing them while the broker is down hangs the fleet
         # process at 2,000 devices: every agent is busy failing to connect.)
         await fleet.call(op="kill", ids=victims, mode="freeze", timeout=120)
+    connections_before = (await fleet.call(op="status"))["connections"]
     t0 = time.monotonic()
+    t_stop = utcnow().strftime("%H:%M:%S.%f")[:-3]
     await asyncio.to_thread(mosq.stop, kill=kill)
     await asyncio.sleep(a.down_s)
     while_down = await api_totals(bench)
@@ -101,6 +117,7 @@ async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[
         gone_s = None if t_gone is None else round(time.monotonic() - t0, 3)
     await asyncio.sleep(0.5)
     await bench.runtime.presence.flush()
+    reconnects = (await fleet.call(op="status"))["connections"] - connections_before
     false_offline = bad_events(bench, mark, set(victims))
     now = statuses(bench)
     shown_offline = sum(1 for d in victims if now[d][0] == "offline")
@@ -118,9 +135,12 @@ async def restart_round(bench: Bench, fleet: FleetProc, a: Any, i: int) -> dict[
         "killed_shown_offline": shown_offline,
         "killed_offline_after_s": gone_s,
         "fences": int(bench.runtime.presence.fence_sent),
+        "device_reconnects_beyond_one": reconnects - len(live),
         "api_while_down": while_down,
         "not_converged": 0 if t_conv else sum(1 for d in live if now[d][0] != "online" or now[d][1] <= before[d][1]),
         "false_offline_sample": false_offline[:3],
+        "false_offline_history": history(bench, [e[0] for e in false_offline[:3]], mark),
+        "stopped_at": t_stop,
     }
     emit(**row)
     if victims:
