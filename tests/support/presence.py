@@ -3,7 +3,7 @@ the test plays the broker's part for."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,10 +61,11 @@ class Fences:
 
 
 async def tracker(db: sessionmaker[Session], settings: Settings, **changes: Any) -> tuple[PresenceTracker, EventHub]:
-    """A tracker connected at T0 whose fences come back at once (the hold of offline states has its own tests)."""
+    """A tracker connected since an hour before T0 (long settled) whose fences come back at once (the hold of
+    offline states and the reconnect storm have their own tests)."""
     hub = EventHub()
     t = PresenceTracker(sessions=db, settings=settings.model_copy(update=changes), hub=hub)
     await t.load()
-    t.on_broker_connection(True, T0)
+    t.on_broker_connection(True, T0 - timedelta(hours=1))
     Fences(t, echo=True)
     return t, hub
