@@ -153,14 +153,18 @@ def seed(bench_srv: LiveServer, n: int) -> str:
 
 
 @asynccontextmanager
-async def bench_server(args: argparse.Namespace, **overrides: Any) -> AsyncIterator[Bench]:
-    """Broker + database + live server with ``args.devices`` registered devices; everything removed afterwards."""
+async def bench_server(
+    args: argparse.Namespace, *, persistence: bool = False, **overrides: Any
+) -> AsyncIterator[Bench]:
+    """Broker + database + live server with ``args.devices`` registered devices; everything removed afterwards.
+
+    ``persistence``: Mosquitto keeps retained messages across restarts, as the production configuration does."""
     raise_fd_limit()
     data_dir = Path(tempfile.mkdtemp(prefix="nguon-bench-"))
     mosq = None
     try:
         if args.broker == "mosquitto":
-            mosq = MosquittoProcess(extra_config="max_connections -1\n", workdir=data_dir)
+            mosq = MosquittoProcess(extra_config="max_connections -1\n", workdir=data_dir, persistence=persistence)
             mosq.start()
         with database(args, data_dir) as db_url:
             settings = Settings(
@@ -194,7 +198,14 @@ class FleetProc:
 
     @classmethod
     async def start(
-        cls, bench: Bench, *, keepalive_s: int, heartbeat_s: float, max_s: float, skew_ms: int = 0
+        cls,
+        bench: Bench,
+        *,
+        keepalive_s: int,
+        heartbeat_s: float,
+        max_s: float,
+        skew_ms: int = 0,
+        backoff_cap_s: float = 10,
     ) -> FleetProc:
         signer = bench.runtime.signer
         host, port = bench.broker_url.removeprefix("mqtt://").rsplit(":", 1)
@@ -206,7 +217,7 @@ class FleetProc:
             cmd = [sys.executable, "-m", "bench._fleet", "--host", host, "--port", port, "--devices", str(count),
                    "--first", str(first), f"--kid={signer.kid}", f"--pub={signer.public_b64()}",
                    "--keepalive", str(keepalive_s), "--heartbeat", str(heartbeat_s), "--max-s", str(max_s),
-                   "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms)]  # fmt: skip
+                   "--ramp", str(RAMP_PER_S / k), "--skew-ms", str(skew_ms), "--backoff-cap", str(backoff_cap_s)]  # fmt: skip
             proc = await asyncio.create_subprocess_exec(
                 *cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=1 << 28, cwd=Path(__file__).parents[1]
             )

@@ -88,7 +88,7 @@ def _say(**fields: Any) -> None:
 async def main(args: argparse.Namespace) -> None:
     options = FleetOptions(
         broker_host=args.host, broker_port=args.port, server_keys={args.kid: args.pub}, heartbeat_s=args.heartbeat,
-        keepalive_s=args.keepalive, ramp_per_s=args.ramp, backoff_base_s=0.5, backoff_cap_s=10, seed=1 + args.first,
+        keepalive_s=args.keepalive, ramp_per_s=args.ramp, backoff_base_s=0.5, backoff_cap_s=args.backoff_cap, seed=1 + args.first,
         clock_skew_ms=args.skew_ms,
     )  # fmt: skip
     fleet = TimedFleet(specs(args.first + args.devices)[args.first :], options)
@@ -164,5 +164,6 @@ if __name__ == "__main__":
     p.add_argument("--ramp", type=float, default=1000, help="new connections per second (this process)")
     p.add_argument("--max-s", type=float, default=600)
     p.add_argument("--skew-ms", type=int, default=0, help="each device clock off by a uniform amount in ±this")
+    p.add_argument("--backoff-cap", type=float, default=10, help="longest reconnect backoff (s; the protocol's is 60)")
     tune_gc_for_simulation()
     event_loop_runner()(main(p.parse_args()))

@@ -49,11 +49,9 @@ class Settings(BaseSettings):
     heartbeat_s: int = Field(default=30, ge=1)
     inactivity_timeout_s: float = Field(default=90, gt=0)
     """Silence after which an online device is shown ``stale``."""
-    will_grace_s: float = Field(default=0.5, ge=0)
-    """A live Will takes effect after this; dropped if our own broker link fails meanwhile (a broker shutting
-    down publishes its clients' Wills just before it drops the server)."""
-    retained_offline_grace_s: float = Field(default=10, ge=0)
-    """A retained offline state seen on (re)subscribe waits this long for the device to reconnect first."""
+    reconnect_window_s: float = Field(default=75, ge=0)
+    """After the server's link to the broker comes back, a device not yet seen again is ``reconnecting`` (not
+    offline) this long: the protocol's 60 s backoff bound (PROTOCOL.md §3) plus a margin."""
     offline_alarm_after_s: float = 600
     flapping_window_s: float = 600
     flapping_threshold: int = 5

@@ -50,3 +50,21 @@ DELIVERIES_INTERRUPTED = Counter(
     ["by"],
     registry=REGISTRY,
 )
+PRESENCE_FENCES = Counter(
+    "nguon_presence_fences_total",
+    "Fences the server published to itself to confirm held offline states",
+    registry=REGISTRY,
+)
+PRESENCE_HELD = Gauge(
+    "nguon_presence_held_offline", "Offline states (Wills) held until a fence comes back", registry=REGISTRY
+)
+PRESENCE_RECONNECT_EXPIRED = Counter(
+    "nguon_presence_reconnect_expired_total",
+    "Devices marked offline because they did not come back within the reconnect window after a broker outage",
+    registry=REGISTRY,
+)
+SERVER_STATE_REASSERTED = Counter(
+    "nguon_server_state_reasserted_total",
+    "Foreign messages seen on server/state, answered by publishing the server's true state again",
+    registry=REGISTRY,
+)

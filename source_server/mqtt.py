@@ -13,11 +13,22 @@ id; messages sent while we are away are lost, retained states are re-read on sub
 the broker keeps the session and queues QoS 1 messages while the server is away.
 Note: brokers do not deliver retained messages on shared subscriptions (MQTT 5, 4.8.2), so with a
 shared group a restarted server learns presence from its table and the next heartbeats.
+
+Two topics only the server uses, both subscribed without ``$share``:
+
+* ``server/fence/<client id>``: presence fences (:mod:`source_server.fleet.presence`, rule 3). ``send_fence(n)``
+  publishes ``<token>:<n>`` at QoS 1; when it comes back through the broker, in order with the device messages,
+  ``on_fence(n)`` is called. The token is this process's, so fences of an earlier process are ignored.
+* ``server/state``: the server's own retained presence. A message there that is not the server's own (someone
+  published PROTOCOL.md's example over it, or a stale copy) is answered by publishing the true state again,
+  counted in ``nguon_server_state_reasserted_total``. With a shared group (replicas), another replica's newer
+  ``online`` state of the same version is left alone, so replicas do not overwrite each other forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import socket
@@ -29,9 +40,11 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
-from protocols import SERVER_DEVICE_FILTERS, SERVER_STATE_TOPIC, ServerState, dump, shared
+from protocols import SERVER_DEVICE_FILTERS, SERVER_STATE_TOPIC, PayloadError, ServerState, dump, parse_message, shared
+from protocols.topics import ROOT
+from source_server import __version__
 from source_server.db import utcnow
-from source_server.metrics import MQTT_CONNECTED, MQTT_OUT
+from source_server.metrics import MQTT_CONNECTED, MQTT_OUT, SERVER_STATE_REASSERTED
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +56,9 @@ PUBLISH_TIMEOUT_S = 10.0
 KEEPALIVE_S = 30
 READ_BATCH = 256
 """Most whole packets read from the socket in one wake-up of the event loop."""
+FENCE_ROOT = f"{ROOT}/server/fence"
+REASSERT_EVERY_S = 1.0
+"""At most one re-assertion of ``server/state`` per this many seconds (a flood of foreign states is one answer)."""
 
 
 class MqttNotConnected(ConnectionError):
@@ -174,6 +190,7 @@ class MqttClient:
         on_connection: Callable[[bool], None],
         shared_group: str | None = None,
         client_id: str | None = None,
+        on_fence: Callable[[int], None] | None = None,
     ) -> None:
         self.host, self.port, self.tls = parse_broker_url(url)
         self.username = username
@@ -184,6 +201,19 @@ class MqttClient:
         self.persistent = client_id is not None
         self.client_id = client_id or f"nguon-server-{uuid.uuid4().hex[:12]}"
         self.filters = [shared(f, shared_group) if shared_group else f for f in SERVER_DEVICE_FILTERS]
+        self.on_fence = on_fence
+        self.fence_topic = f"{FENCE_ROOT}/{self.client_id}"
+        self._token = uuid.uuid4().hex[:12]
+        self._state_payload: bytes | None = None
+        """The last ``server/state`` this process published (retained): anything else there is foreign."""
+        self._state_seen = False
+        """Our own state came back on this link: what arrives after it is news, not the value from before."""
+        self._own_states: collections.deque[bytes] = collections.deque(maxlen=16)
+        """Every state this process published or left as a Will: a late copy of one (our Will, queued in our persistent
+        session by a broker that stopped) is old news of ours, not someone else's."""
+        self._foreign_state = False
+        self._reasserting: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.connected = False
         self._client: aiomqtt.Client | None = None
         self._task: asyncio.Task[None] | None = None
@@ -209,6 +239,12 @@ class MqttClient:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        helpers = [t for t in (*self._tasks, self._reasserting) if t is not None and not t.done()]
+        for t in helpers:
+            t.cancel()
+        for t in helpers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
 
     async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         """Publish and wait for the broker's acknowledgement (QoS 1); MqttNotConnected when down."""
@@ -231,9 +267,66 @@ class MqttClient:
             return False
         return self.connected
 
-    @staticmethod
-    def _state(online: bool) -> bytes:
-        return dump(ServerState(online=online, at=utcnow()))
+    def send_fence(self, number: int) -> None:
+        """Publish fence ``number`` to our own fence topic (QoS 1); nothing when not connected (it never returns)."""
+        if not self.connected or self._client is None:
+            return
+        payload = f"{self._token}:{number}".encode()
+        self._spawn(self._publish_quietly(self.fence_topic, payload, retain=False, label="fence"))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish_quietly(self, topic: str, payload: bytes, *, retain: bool, label: str) -> None:
+        client = self._client
+        if client is None or not self.connected:
+            return
+        try:
+            await client.publish(topic, payload, qos=1, retain=retain, timeout=PUBLISH_TIMEOUT_S)
+        except aiomqtt.MqttError as exc:
+            log.debug("publish on %s lost with the link: %s", topic, exc)
+            return
+        MQTT_OUT.labels(label).inc()
+
+    def _state(self, online: bool, *, will: bool = False) -> bytes:
+        payload = dump(ServerState(online=online, at=utcnow(), version=__version__))
+        self._own_states.append(payload)
+        if not will:
+            self._state_payload = payload
+        return payload
+
+    def _is_peer_state(self, payload: bytes) -> bool:
+        """Another replica's newer ``online`` state (only with a shared group): true too, so left alone."""
+        if self.shared_group is None or self._state_payload is None:
+            return False
+        try:
+            theirs = parse_message(ServerState, payload)
+            ours = parse_message(ServerState, self._state_payload)
+        except PayloadError:
+            return False
+        return theirs.online and ours.online and theirs.version == ours.version and theirs.at >= ours.at
+
+    def _on_server_state(self, payload: bytes) -> None:
+        """Re-assert our retained state when a foreign one is seen on ``server/state``."""
+        if payload == self._state_payload:
+            self._state_seen = True
+            return
+        if not self._state_seen or self._stopping or payload in self._own_states or self._is_peer_state(payload):
+            return  # the retained value from before our own publish on this link, or a replica's
+        SERVER_STATE_REASSERTED.inc()
+        log.warning("foreign message on %s (%r): publishing the server's own state again", SERVER_STATE_TOPIC,
+                    payload[:200])  # fmt: skip
+        self._foreign_state = True
+        if self._reasserting is None or self._reasserting.done():
+            self._reasserting = asyncio.get_running_loop().create_task(self._reassert())
+
+    async def _reassert(self) -> None:
+        while self._foreign_state and self.connected and not self._stopping:
+            self._foreign_state = False
+            await self._publish_quietly(SERVER_STATE_TOPIC, self._state(True), retain=True, label="state")
+            await asyncio.sleep(REASSERT_EVERY_S)
 
     def _make_client(self) -> _FastClient:
         client = _FastClient(
@@ -242,7 +335,7 @@ class MqttClient:
             username=self.username,
             password=self.password,
             identifier=self.client_id,
-            will=aiomqtt.Will(SERVER_STATE_TOPIC, self._state(False), qos=1, retain=True),
+            will=aiomqtt.Will(SERVER_STATE_TOPIC, self._state(False, will=True), qos=1, retain=True),
             clean_session=not self.persistent,
             keepalive=KEEPALIVE_S,
             timeout=PUBLISH_TIMEOUT_S,
@@ -276,7 +369,9 @@ class MqttClient:
                 client = self._make_client()
                 async with client:
                     self._client = client
-                    await client.subscribe([(f, subscription_qos(f)) for f in self.filters])
+                    self._state_seen = False
+                    own = [(self.fence_topic, 1), (SERVER_STATE_TOPIC, 1)]
+                    await client.subscribe([(f, subscription_qos(f)) for f in self.filters] + own)
                     await client.publish(SERVER_STATE_TOPIC, self._state(True), qos=1, retain=True)
                     MQTT_OUT.labels(message_type(SERVER_STATE_TOPIC)).inc()
                     log.info("connected to MQTT broker %s:%s as %s", self.host, self.port, self.client_id)
@@ -305,6 +400,17 @@ class MqttClient:
         self._deliver_raw(message.topic.value, bytes(payload), bool(message.retain))
 
     def _deliver_raw(self, topic: str, payload: bytes, retain: bool) -> None:
+        if topic == self.fence_topic:
+            token, _, number = payload.decode(errors="replace").partition(":")
+            if token == self._token and number.isdigit() and self.on_fence is not None:
+                try:
+                    self.on_fence(int(number))
+                except Exception:
+                    log.exception("fence handler failed")
+            return
+        if topic == SERVER_STATE_TOPIC:
+            self._on_server_state(payload)
+            return
         if not _subscribed(topic):
             # Some brokers (amqtt) deliver beyond the filters; never hand the handler a topic we did not ask for.
             log.debug("dropping a message on unsubscribed topic %s", topic)

@@ -59,8 +59,10 @@ class Runtime:
             on_connection=self._on_connection,
             shared_group=settings.mqtt_shared_group,
             client_id=self.broker.client_id,
+            on_fence=self._on_fence,
         )
         self.presence = PresenceTracker(sessions=self.sessions, settings=settings, hub=self.hub)
+        self.presence.set_fence_sender(self.mqtt.send_fence)
         self.dispatcher = Dispatcher(
             sessions=self.sessions, settings=settings, mqtt=self.mqtt, signer=self.signer, media=self.media
         )
@@ -100,8 +102,13 @@ class Runtime:
 
     def _on_connection(self, connected: bool) -> None:
         self.presence.on_broker_connection(connected, utcnow())
+        self.hub.publish({"type": "broker", "connected": connected, "at": utcnow().isoformat()})
         if connected:
             self.dispatcher.wake()
+
+    def _on_fence(self, number: int) -> None:
+        """A presence fence came back through the broker, in order with the device messages before it."""
+        self.presence.on_fence(number, utcnow())
 
     def ingest(self, topic: str, payload: bytes, retained: bool) -> None:
         """Route one device message; bad topics, payloads and unknown devices are counted and dropped."""

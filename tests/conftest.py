@@ -122,8 +122,7 @@ def settings(tmp_path: Path, db_url: str, broker_url: str, db: sessionmaker[Sess
         inactivity_timeout_s=3,
         heartbeat_s=1,
         presence_flush_s=0.05,
-        will_grace_s=0.2,
-        retained_offline_grace_s=1.0,
+        reconnect_window_s=1.0,
     )
 
 

@@ -43,9 +43,9 @@ class Recorder:
 class PrivateMosquitto(MosquittoProcess):
     """A restartable Mosquitto that also closes its stderr pipe when stopped (no unraisable ResourceWarning)."""
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
         proc = self.proc
-        super().stop()
+        super().stop(kill=kill)
         if proc is not None and proc.stderr is not None:
             proc.stderr.close()
 

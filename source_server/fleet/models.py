@@ -92,7 +92,7 @@ class Presence(Base):
 
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="never_seen", index=True)
-    """never_seen | online | stale | offline"""
+    """never_seen | online | stale | reconnecting | offline (``unverified`` is a view: the broker is unreachable)"""
     session: Mapped[int] = mapped_column(BigInteger, default=0)
     since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When the current status began."""
@@ -103,8 +103,9 @@ class Presence(Base):
 
 
 class DeviceEvent(Base):
-    """Connectivity history: connected, disconnected, went_stale, came_back (commune kept as it was then); and the
-    security event refused_copy (a command copy the device could not verify: detail = reason and claimed id)."""
+    """Connectivity history: connected, disconnected, went_stale, came_back, reconnecting (commune kept as it was
+    then); and the security event refused_copy (a command copy the device could not verify: detail = reason and
+    claimed id)."""
 
     __tablename__ = "device_events"
     __table_args__ = (Index("ix_device_events_device_at", "device_id", "at"),)

@@ -1,33 +1,47 @@
 """Device presence you can trust: an in-memory state machine per device, written to the database in batches.
 
-Statuses: ``never_seen``, ``online``, ``stale``, ``offline``. Rules:
+Statuses: ``never_seen``, ``online``, ``stale``, ``reconnecting``, ``offline``. Rules:
 
 1. Session counter. Every state message carries the device's connection ``session``. A message whose
    session is LOWER than the known one is ignored and counted (``stale_session``): a late Will of an
    old connection never marks a reconnected device offline. ``online: true`` with session ≥ known →
-   online; ``online: false`` with session ≥ known → offline (so a retained Will of the current session
-   marks it offline). Retained messages are old news: they move the status but never ``last_seen``.
-   A session beyond Unix time in ms + 1 day is refused outright (:mod:`source_server.fleet.session_guard`).
+   online; ``online: false`` with session ≥ known → offline, by rule 3. Retained messages are old news:
+   they move the status but never ``last_seen``. A session beyond Unix time in ms + 1 day is refused
+   outright (:mod:`source_server.fleet.session_guard`).
 2. Heartbeats. Telemetry and acks refresh ``last_seen``. A telemetry with a higher session means we
    missed the online message: online with that session. Telemetry of the session a Will already
    closed does not resurrect the device. An online device silent for longer than
-   ``inactivity_timeout_s`` becomes ``stale``; any message brings it back (``came_back``).
-3. Our own outages do not count. While the server is disconnected from the broker, the staleness
-   check (and opening alarms) is frozen; on reconnect every device gets a fresh full timeout window,
-   while the retained states delivered on subscribe confirm or correct each device.
-   An ``online: false`` is held before it takes effect: a live Will for ``will_grace_s``, a retained one
-   (seen on subscribe) for ``retained_offline_grace_s``. A broker that shuts down publishes its clients'
-   Wills just before it drops our own connection: held Wills are discarded when our link fails, and any
-   hold ends early when the device shows a newer session. The event keeps the time the Will arrived.
-4. Restart. The presence table is loaded at start as it was; the grace window starts then, and
-   retained states correct it.
-5. Known devices only: the ``devices`` table is loaded at start and re-read when its fingerprint
+   ``inactivity_timeout_s`` becomes ``stale``; any message brings it back (``came_back``). This also
+   catches a device whose broker never drops it (a half-open link under a huge keepalive).
+3. The fence: no timing decides an offline. A live ``online: false`` (a Will) is HELD; the server then
+   publishes a fence message to a topic only it uses (:mod:`source_server.mqtt`) and applies the held
+   offline only once a fence published AFTER the offline arrived has come back through the broker. A
+   broker that is shutting down publishes its clients' Wills but processes no more publishes, so its
+   fence never comes back and the held Wills are discarded with the link. One fence in flight covers
+   every offline held before it was sent: 10,000 Wills cost a handful of fences. Ordering assumption
+   (documented in PROTOCOL.md §3): the broker delivers to one subscriber in the order it processed the
+   publishes (Mosquitto does; MQTT only promises it per topic). The event keeps the time the Will arrived.
+4. Our own outages do not count. While the server is away from the broker, presence is frozen: no
+   staleness, no alarms, no window runs out (the API shows ``unverified``, see ``presence_queries``). On
+   reconnect every device gets a fresh inactivity window, and a first fence (the barrier) follows the
+   SUBSCRIBE: when it returns, every retained state has been seen. A device believed online that no
+   retained state, telemetry or ack confirmed by then is ``reconnecting``; so is a device whose retained
+   state says offline (the Will its broker published while stopping, or an outage of ours). Such a device
+   has ``reconnect_window_s`` (the protocol's 60 s backoff bound plus a margin) to show itself; past that
+   it is offline (a ``disconnected`` event dated when the window began). The same holds for a fenced Will
+   that comes back within ``reconnect_window_s`` of our link's return: in that reconnect storm a device
+   whose new connection drops (measured at 10,000 devices: a simulated agent's first connection closed
+   again 1–3 s after CONNACK) is still reconnecting. ``reconnecting`` opens no alarm and counts no disconnect.
+5. Restart. The presence table is loaded at start as it was; the first connection is rule 4's return.
+6. Known devices only: the ``devices`` table is loaded at start and re-read when its fingerprint
    (count, latest update) changes, checked every ``DEVICE_REFRESH_S``; a deleted device is forgotten.
-6. Every status change becomes a ``DeviceEvent`` (connected, disconnected, went_stale, came_back, with
-   the commune of that moment and the session), a hub event, and a call to the online listeners when
-   the device comes online. ``metrics.DEVICES`` is recomputed from memory when something changed.
-7. Alarms (:mod:`source_server.fleet.alarms`): ``flapping``, ``offline`` and ``takeover`` (every new live session
-   is reported with the status it replaced), opened and cleared here.
+7. Every status change becomes a ``DeviceEvent`` (connected, disconnected, went_stale, came_back,
+   reconnecting, with the commune of that moment and the session), a hub event, and a call to the online
+   listeners when the device comes online (to the offline listeners when it is finally marked offline,
+   never for a held Will the fence discards). ``metrics.DEVICES`` is recomputed from memory when
+   something changed (``unverified`` for online, stale and reconnecting while the broker is away).
+8. Alarms (:mod:`source_server.fleet.alarms`): ``flapping``, ``offline`` and ``takeover`` (every new live
+   session is reported with the status it replaced), opened and cleared here.
 
 Measured: a burst of 10,000 state messages is in memory at once and committed within about a
 second on SQLite (``tests/fleet/test_presence_burst.py`` asserts < 2 s).
@@ -54,12 +68,25 @@ from source_server.events import EventHub
 from source_server.fleet import presence_store as store
 from source_server.fleet.alarms import AlarmBook
 from source_server.fleet.session_guard import SessionGuard
-from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, DEVICES, MQTT_REJECTED
+from source_server.metrics import (
+    DB_BATCH_SIZE,
+    DB_WRITE_LAG,
+    DEVICES,
+    MQTT_REJECTED,
+    PRESENCE_FENCES,
+    PRESENCE_HELD,
+    PRESENCE_RECONNECT_EXPIRED,
+)
 
 log = logging.getLogger(__name__)
 
 DEVICE_REFRESH_S = 2.0
-STATUSES = ("never_seen", "online", "stale", "offline")
+FENCE_RETRY_S = 5.0
+"""A fence not back within this long (the broker dropped it from a full queue?) is followed by another."""
+STATUSES = ("never_seen", "online", "stale", "reconnecting", "offline")
+UNVERIFIED = "unverified"
+"""What the API and the gauge show instead of online, stale or reconnecting while the broker is unreachable."""
+UNVERIFIABLE = frozenset({"online", "stale", "reconnecting"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +140,24 @@ class PresenceTracker:
         self._offline_listeners: list[Callable[[str, datetime, datetime | None], None]] = []
         self._broker_up = False
         self._grace_from: datetime = utcnow()
-        self._held: dict[str, tuple[int, datetime, datetime]] = {}
-        """device id → (session, when the offline arrived, when it takes effect)."""
+        self._held: dict[str, tuple[int, datetime, int]] = {}
+        """device id → (session, when the offline arrived, the first fence number that may apply it)."""
+        self._fence_sender: Callable[[int], None] | None = None
+        self._fence_sent = 0
+        """Number of the latest fence sent (numbers only grow, over every link)."""
+        self._fence_back = 0
+        """Highest fence number back on this link (fences sent on an earlier link count as lost)."""
+        self._fence_sent_mono = 0.0
+        self.fence_retry_s = FENCE_RETRY_S
+        self._barrier: int | None = None
+        """The fence that follows this link's SUBSCRIBE: once back, every retained state has been seen."""
+        self._confirm: set[str] = set()
+        """Devices believed online when the link came up, not yet confirmed by anything on this link."""
+        self._reconnecting: dict[str, tuple[datetime, datetime]] = {}
+        """device id → (when its reconnect window began, when it runs out)."""
+        self.window = timedelta(seconds=settings.reconnect_window_s)
+        self._link_up_at: datetime | None = None
+        """When our link to the broker last came up: Wills within ``window`` of it are the reconnect storm's."""
         self._fingerprint: tuple[int, datetime | None] | None = None
         self._metrics_dirty = True
         self._metric_labels: set[tuple[str, str, str]] = set()
@@ -192,6 +235,24 @@ class PresenceTracker:
             device_id, e.status, e.session, e.since, e.last_seen, e.firmware, e.info.kind, e.info.commune_code
         )
 
+    @property
+    def broker_up(self) -> bool:
+        """True while the server is connected to the broker (presence is frozen otherwise)."""
+        return self._broker_up
+
+    @property
+    def fence_sent(self) -> int:
+        """Number of the latest fence handed to the sender (tests return it with ``on_fence``)."""
+        return self._fence_sent
+
+    def held(self) -> int:
+        """Offline states waiting for their fence."""
+        return len(self._held)
+
+    def set_fence_sender(self, send: Callable[[int], None]) -> None:
+        """``send(n)`` publishes fence ``n`` through the broker; the transport calls ``on_fence(n)`` when it is back."""
+        self._fence_sender = send
+
     def add_online_listener(self, cb: Callable[[str], None]) -> None:
         """Call ``cb(device_id)`` whenever a device becomes online (connected or came back)."""
         self._listeners.append(cb)
@@ -232,34 +293,79 @@ class PresenceTracker:
         e.session = msg.session
         if msg.online:
             self._held.pop(device_id, None)
+            self._reconnecting.pop(device_id, None)
+            unconfirmed = device_id in self._confirm
+            self._confirm.discard(device_id)
             if e.status != "online":
-                kind = "came_back" if e.status == "stale" and not newer else "connected"
-                self._change(device_id, e, "online", kind, at)
+                back = e.status in ("stale", "reconnecting") and not newer
+                self._change(device_id, e, "online", "came_back" if back else "connected", at)
             elif newer:
-                # Reconnected without us seeing the Will of the old session: one missed disconnect.
-                self.alarms.note_disconnect(device_id, at)
+                # Reconnected without us seeing the Will of the old session: one missed disconnect (unless we
+                # were away ourselves: then the broker, not the device, may have dropped it).
+                if not unconfirmed:
+                    self.alarms.note_disconnect(device_id, at)
                 self._record(device_id, e, "connected", at, f"session {previous_session} → {msg.session}")
                 self._notify_online(device_id)
         elif e.status != "offline":
-            grace = self.settings.retained_offline_grace_s if retained else self.settings.will_grace_s
-            if grace <= 0:
-                self._change(device_id, e, "offline", "disconnected", at)
-            elif device_id not in self._held:
-                self._held[device_id] = (msg.session, at, now + timedelta(seconds=grace))
+            if retained:
+                self._confirm.discard(device_id)
+                self._start_window(device_id, e, at, now)
+            elif device_id not in self._held or self._held[device_id][0] != msg.session:
+                self._held[device_id] = (msg.session, at, self._fence_sent + 1)
+                self._want_fence()
         self._touch(device_id)
 
     def settle(self, now: datetime) -> None:
-        """Apply held offline states whose grace has passed and that nothing has contradicted (rule 3)."""
-        if not self._held or not self._broker_up:
+        """Mark offline the devices whose reconnect window ran out; re-send a fence that did not come back."""
+        if not self._broker_up:
             return
-        for device_id, (session, at, due) in list(self._held.items()):
+        late = time.monotonic() - self._fence_sent_mono >= self.fence_retry_s
+        if (self._held or self._barrier is not None) and self._fence_back < self._fence_sent and late:
+            self._send_fence()
+        for device_id, (began, due) in list(self._reconnecting.items()):
             if due > now:
+                continue
+            del self._reconnecting[device_id]
+            e = self._entries.get(device_id)
+            if e is not None and e.status != "offline":
+                PRESENCE_RECONNECT_EXPIRED.inc()
+                detail = f"not back within {self.window.total_seconds():.0f} s"
+                self._change(device_id, e, "offline", "disconnected", began, detail)
+                self._touch(device_id)
+
+    def on_fence(self, number: int, now: datetime | None = None) -> None:
+        """A fence came back through the broker: apply the offline states held before it was sent (rule 3)."""
+        if not self._broker_up or not self._fence_back < number <= self._fence_sent:
+            return  # of an earlier link, another process, or already passed
+        now = now or utcnow()
+        self._fence_back = number
+        for device_id, (session, at, need) in list(self._held.items()):
+            if need > number:
                 continue
             del self._held[device_id]
             e = self._entries.get(device_id)
-            if e is not None and e.session == session and e.status != "offline":
+            if e is None or e.session != session or e.status == "offline":
+                continue
+            self._confirm.discard(device_id)
+            if self._link_up_at is not None and now - self._link_up_at < self.window:
+                # Settling after our link came back: a device that drops in the reconnect storm (or whose first
+                # attempt failed) is still reconnecting; its window decides (rule 4).
+                self._start_window(device_id, e, at, now)
+            else:
+                self._reconnecting.pop(device_id, None)
                 self._change(device_id, e, "offline", "disconnected", at)
-                self._touch(device_id)
+            self._touch(device_id)
+        if self._barrier is not None and number >= self._barrier:
+            self._barrier = None
+            for device_id in self._confirm:
+                e = self._entries.get(device_id)
+                if e is not None and e.status == "online":
+                    self._start_window(device_id, e, now, now)
+                    self._touch(device_id)
+            self._confirm.clear()
+        PRESENCE_HELD.set(len(self._held))
+        if self._held:
+            self._want_fence()
 
     def on_telemetry(self, device_id: str, msg: Telemetry, now: datetime) -> None:
         """Apply a heartbeat (rule 2)."""
@@ -273,17 +379,22 @@ class PresenceTracker:
         e.volume = msg.volume if msg.volume is not None else e.volume
         e.firmware = msg.firmware or e.firmware
         e.telemetry = msg.model_dump(mode="json", exclude_none=True)
+        unconfirmed = device_id in self._confirm
+        self._confirm.discard(device_id)
+        self._reconnecting.pop(device_id, None)
         if msg.session > e.session:
             self.alarms.note_session(device_id, now, status=e.status, since=e.since)
             e.session = msg.session
             if e.status == "online":
-                self.alarms.note_disconnect(device_id, now)
+                if not unconfirmed:
+                    self.alarms.note_disconnect(device_id, now)
                 self._record(device_id, e, "connected", now, "new session seen in telemetry")
                 self._notify_online(device_id)
             else:
                 self._change(device_id, e, "online", "connected", now)
-        elif e.status in ("stale", "never_seen", "offline"):
-            self._change(device_id, e, "online", "came_back" if e.status == "stale" else "connected", now)
+        elif e.status != "online":
+            back = e.status in ("stale", "reconnecting")
+            self._change(device_id, e, "online", "came_back" if back else "connected", now)
         self._touch(device_id)
 
     def on_activity(self, device_id: str, now: datetime) -> None:
@@ -292,20 +403,34 @@ class PresenceTracker:
         if e is None:
             return
         e.last_seen = now
-        if e.status == "stale":
+        self._confirm.discard(device_id)
+        if e.status in ("stale", "reconnecting"):
+            self._reconnecting.pop(device_id, None)
             self._change(device_id, e, "online", "came_back", now)
         self._touch(device_id)
 
     def on_broker_connection(self, connected: bool, now: datetime) -> None:
-        """Freeze staleness while we are away from the broker; a fresh window when we are back (rule 3)."""
+        """Freeze presence while we are away from the broker; on return a fresh window and a barrier (rule 4)."""
         self._broker_up = connected
         self.alarms.note_broker_link(connected, now)
-        if connected:
-            self._grace_from = now
-        elif self._held:
-            MQTT_REJECTED.labels("will_during_broker_outage").inc(len(self._held))
-            log.info("discarded %d offline states received just before losing the broker", len(self._held))
-            self._held.clear()
+        self._fence_back = self._fence_sent  # fences in flight belong to the old link: never wait for them
+        self._metrics_dirty = True
+        if not connected:
+            if self._held:
+                MQTT_REJECTED.labels("will_during_broker_outage").inc(len(self._held))
+                log.info("discarded %d offline states whose fence the lost link never returned", len(self._held))
+                self._held.clear()
+            PRESENCE_HELD.set(0)
+            self._barrier = None
+            self._confirm.clear()
+            return
+        self._grace_from = self._link_up_at = now
+        for device_id, (began, _) in list(self._reconnecting.items()):
+            self._reconnecting[device_id] = (began, now + self.window)
+        if self._fence_sender is not None:
+            self._confirm = {d for d, e in self._entries.items() if e.status == "online"}
+            self._barrier = self._fence_sent + 1
+            self._send_fence()
 
     # --- periodic work ---------------------------------------------------------------------------
 
@@ -402,9 +527,34 @@ class PresenceTracker:
         if self._oldest is None:
             self._oldest = time.monotonic()
 
-    def _change(self, device_id: str, e: _Entry, status: str, kind: str, at: datetime) -> None:
+    def _start_window(self, device_id: str, e: _Entry, at: datetime, now: datetime) -> None:
+        """Give a device that has not shown itself since our link came back ``reconnect_window_s`` (rule 4)."""
+        if device_id not in self._reconnecting:
+            self._reconnecting[device_id] = (at, now + self.window)
+        if e.status == "online":
+            self._change(device_id, e, "reconnecting", "reconnecting", at)
+
+    def _want_fence(self) -> None:
+        """Send a fence unless one is in flight (held offlines that came after it wait for the next one)."""
+        if self._fence_back >= self._fence_sent:
+            self._send_fence()
+        PRESENCE_HELD.set(len(self._held))
+
+    def _send_fence(self) -> int | None:
+        if self._fence_sender is None or not self._broker_up:
+            return None
+        self._fence_sent += 1
+        self._fence_sent_mono = time.monotonic()
+        PRESENCE_FENCES.inc()
+        try:
+            self._fence_sender(self._fence_sent)
+        except Exception:
+            log.exception("could not send presence fence %d", self._fence_sent)
+        return self._fence_sent
+
+    def _change(self, device_id: str, e: _Entry, status: str, kind: str, at: datetime, detail: str = "") -> None:
         previous, e.status, e.since = e.status, status, at
-        self._record(device_id, e, kind, at)
+        self._record(device_id, e, kind, at, detail)
         self._metrics_dirty = True
         self.hub.publish(
             {
@@ -465,7 +615,11 @@ class PresenceTracker:
         if not self._metrics_dirty:
             return
         self._metrics_dirty = False
-        counts = Counter((e.status, e.info.kind, e.info.commune_code) for e in self._entries.values())
+        up = self._broker_up
+        counts = Counter(
+            (e.status if up or e.status not in UNVERIFIABLE else UNVERIFIED, e.info.kind, e.info.commune_code)
+            for e in self._entries.values()
+        )
         for labels in self._metric_labels - set(counts):
             DEVICES.labels(*labels).set(0)
         for labels, n in counts.items():

@@ -33,11 +33,17 @@ from source_server.fleet.uptime import LOCAL_TZ, MAX_DAYS, local_today, uptime
 
 router = APIRouter()
 
-StatusFilter = Literal["online", "stale", "offline", "never_seen"]
+StatusFilter = Literal["online", "stale", "reconnecting", "offline", "never_seen", "unverified"]
 
 
 def _areas(user: Principal) -> set[str]:
     return user.areas_for(READ_ROLES)
+
+
+def broker_up(request: Request) -> bool:
+    """Whether this server reaches the broker now (statuses are ``unverified`` otherwise); True without a runtime."""
+    mqtt = getattr(getattr(request.app.state, "runtime", None), "mqtt", None)
+    return mqtt is None or bool(mqtt.connected)
 
 
 def _device_or_404(db: SessionDep, user: Principal, device_id: str) -> Device:
@@ -49,6 +55,7 @@ def _device_or_404(db: SessionDep, user: Principal, device_id: str) -> Device:
 
 @router.get("/devices", response_model=PresenceDevicePage)
 def list_devices(
+    request: Request,
     db: SessionDep,
     user: CurrentUser,
     status_: Annotated[StatusFilter | None, Query(alias="status")] = None,
@@ -61,7 +68,11 @@ def list_devices(
     offset: Annotated[int, Query(ge=0)] = 0,
     after: Annotated[str | None, Query(description="Cursor: the last id of the previous page")] = None,
 ) -> dict[str, Any]:
-    """Devices in your area with their presence, filtered and paginated (offset or cursor)."""
+    """Devices in your area with their presence, filtered and paginated (offset or cursor).
+
+    While the server cannot reach the broker, ``broker_connected`` is false and devices last known online, stale or
+    reconnecting are shown ``unverified`` (``last_known_status`` keeps what was known)."""
+    up = broker_up(request)
     items, total = queries.list_devices(
         db,
         areas=_areas(user),
@@ -74,25 +85,38 @@ def list_devices(
         limit=limit,
         offset=offset,
         after=after,
+        broker_up=up,
     )
     next_cursor = items[-1]["id"] if len(items) == limit else None
-    return {"items": items, "total": total, "limit": limit, "offset": offset, "next_cursor": next_cursor}
+    return {
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_cursor": next_cursor,
+        "broker_connected": up,
+    }
 
 
 @router.get("/presence/summary", response_model=PresenceSummary)
 def presence_summary(
+    request: Request,
     db: SessionDep,
     user: CurrentUser,
     level: Literal["commune", "province"] = "commune",
     kind: Literal["speaker", "eboard"] | None = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
-    """Online, stale, offline and never-seen counts per area of your scope (optionally one kind or vendor)."""
-    return queries.summary(db, areas=_areas(user), level=level, kind=kind, vendor=vendor or None)
+    """Counts per status (online, stale, reconnecting, offline, never seen; unverified while the server cannot reach
+    the broker) per area of your scope (optionally one kind or vendor)."""
+    return queries.summary(
+        db, areas=_areas(user), level=level, kind=kind, vendor=vendor or None, broker_up=broker_up(request)
+    )
 
 
 @router.get("/presence/map", response_model=PresenceMap)
 def presence_map(
+    request: Request,
     db: SessionDep,
     user: CurrentUser,
     commune: Annotated[str | None, Query(max_length=32)] = None,
@@ -103,7 +127,9 @@ def presence_map(
     areas = _areas(user)
     if commune and not queries.commune_visible(db, commune=commune, areas=areas):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such commune in your area.")
-    return queries.map_view(db, areas=areas, commune=commune or None, kind=kind, vendor=vendor or None)
+    return queries.map_view(
+        db, areas=areas, commune=commune or None, kind=kind, vendor=vendor or None, broker_up=broker_up(request)
+    )
 
 
 @router.get("/devices/{device_id}/history", response_model=DeviceEventPage)
@@ -191,7 +217,12 @@ async def presence_ws(websocket: WebSocket) -> None:
     async def pump(queue: asyncio.Queue[dict[str, Any]]) -> None:
         while True:
             event = await queue.get()
-            if event.get("commune_code") in areas or event.get("province_code") in areas:
+            # the server's own link to the broker concerns every area
+            if (
+                event.get("type") == "broker"
+                or event.get("commune_code") in areas
+                or event.get("province_code") in areas
+            ):
                 await websocket.send_json(event)
 
     async def until_closed() -> None:

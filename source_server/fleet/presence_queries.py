@@ -1,4 +1,10 @@
-"""Read side of presence for the API: scoped device lists, per-area counts, history (no HTTP here)."""
+"""Read side of presence for the API: scoped device lists, per-area counts, history (no HTTP here).
+
+While the server cannot reach the broker (``broker_up=False``) nobody can tell which devices are connected: a device
+last known ``online``, ``stale`` or ``reconnecting`` is shown ``unverified`` (its ``last_known_status`` says which);
+``offline`` and ``never_seen`` stay what they were. The table keeps the last known status untouched, so nothing has to
+be rewritten when the broker comes back.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,19 @@ from sqlalchemy.orm import Session
 
 from source_server.fleet.models import Area, Device, DeviceEvent, Presence
 
-STATUSES = ("online", "stale", "offline", "never_seen")
+STATUSES = ("online", "stale", "reconnecting", "offline", "never_seen", "unverified")
+"""Every status a view can show: the stored ones, then ``unverified`` (the broker is unreachable)."""
 LEVELS = {"commune": Device.commune_code, "province": Device.province_code}
 STATUS = func.coalesce(Presence.status, "never_seen")
+"""The last known status, as stored."""
+UNVERIFIABLE = ("online", "stale", "reconnecting")
+
+
+def view_status(broker_up: bool) -> ColumnElement[str]:
+    """The status to show: the stored one, or ``unverified`` for what the broker alone could confirm."""
+    if broker_up:
+        return STATUS
+    return case((STATUS.in_(UNVERIFIABLE), "unverified"), else_=STATUS)
 
 
 def in_scope(areas: Collection[str]) -> ColumnElement[bool]:
@@ -27,8 +43,9 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _device_query(areas: Collection[str]) -> Any:
-    cols = (Device, STATUS.label("status"), Presence.since, Presence.last_seen, Presence.session, Presence.firmware)
+def _device_query(areas: Collection[str], shown: ColumnElement[str]) -> Any:
+    cols = (Device, shown.label("status"), STATUS.label("last_known"), Presence.since, Presence.last_seen,
+            Presence.session, Presence.firmware)  # fmt: skip
     return select(*cols).outerjoin(Presence, Presence.device_id == Device.id).where(in_scope(areas))
 
 
@@ -45,11 +62,13 @@ def list_devices(
     limit: int = 100,
     offset: int = 0,
     after: str | None = None,
+    broker_up: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     """Devices with their presence, ordered by id, and the total matching the filters (before paging)."""
-    query = _device_query(areas)
+    shown = view_status(broker_up)
+    query = _device_query(areas, shown)
     if status:
-        query = query.where(status == STATUS)
+        query = query.where(shown == status)
     if commune:
         query = query.where(Device.commune_code == commune)
     if village:
@@ -65,7 +84,7 @@ def list_devices(
         query = query.where(Device.id > after)
     rows = db.execute(query.order_by(Device.id).limit(limit).offset(0 if after else offset)).all()
     items = []
-    for dev, st, since, last_seen, session, firmware in rows:
+    for dev, st, last_known, since, last_seen, session, firmware in rows:
         items.append(
             {
                 "id": dev.id,
@@ -77,6 +96,7 @@ def list_devices(
                 "commune_code": dev.commune_code,
                 "village_code": dev.village_code,
                 "status": st,
+                "last_known_status": last_known,
                 "since": since,
                 "last_seen": last_seen,
                 "session": session or 0,
@@ -91,12 +111,19 @@ def _counts() -> dict[str, Any]:
 
 
 def summary(
-    db: Session, *, areas: Collection[str], level: str, vendor: str | None = None, kind: str | None = None
+    db: Session,
+    *,
+    areas: Collection[str],
+    level: str,
+    vendor: str | None = None,
+    kind: str | None = None,
+    broker_up: bool = True,
 ) -> dict[str, Any]:
     """Counts per area of ``level`` (commune or province), per status, overall and by kind: one GROUP BY."""
     col = LEVELS[level]
+    shown = view_status(broker_up)
     query = (
-        select(col, Device.kind, STATUS, func.count())
+        select(col, Device.kind, shown, func.count())
         .select_from(Device)
         .outerjoin(Presence, Presence.device_id == Device.id)
         .where(in_scope(areas))
@@ -105,7 +132,7 @@ def summary(
         query = query.where(Device.vendor == vendor)
     if kind:
         query = query.where(Device.kind == kind)
-    rows = db.execute(query.group_by(col, Device.kind, STATUS)).all()
+    rows = db.execute(query.group_by(col, Device.kind, shown)).all()
     per_area: dict[str, dict[str, Any]] = {}
     totals = _counts()
     for code, kind, status, n in rows:
@@ -119,7 +146,12 @@ def summary(
     )
     for code, area in per_area.items():
         area["area_name"] = names.get(code)
-    return {"level": level, "areas": [per_area[c] for c in sorted(per_area)], "totals": totals}
+    return {
+        "level": level,
+        "areas": [per_area[c] for c in sorted(per_area)],
+        "totals": totals,
+        "broker_connected": broker_up,
+    }
 
 
 def scoped_device(db: Session, *, device_id: str, areas: Collection[str]) -> Device | None:
@@ -149,6 +181,7 @@ def map_view(
     commune: str | None = None,
     kind: str | None = None,
     vendor: str | None = None,
+    broker_up: bool = True,
 ) -> dict[str, Any]:
     """What the offline map draws: one point per commune (mean position, counts) or, for one commune, its devices.
 
@@ -159,9 +192,10 @@ def map_view(
         where.append(Device.kind == kind)
     if vendor:
         where.append(Device.vendor == vendor)
+    shown = view_status(broker_up)
     if commune:
         rows = db.execute(
-            select(Device.id, Device.name, Device.lat, Device.lon, STATUS, Device.kind)
+            select(Device.id, Device.name, Device.lat, Device.lon, shown, Device.kind)
             .outerjoin(Presence, Presence.device_id == Device.id)
             .where(*where, Device.commune_code == commune)
             .order_by(Device.id)
@@ -169,7 +203,7 @@ def map_view(
         ).all()
         devices = [{"id": i, "name": n, "lat": la, "lon": lo, "status": st, "kind": k} for i, n, la, lo, st, k in rows]
         return {"level": "device", "commune": commune, "devices": devices, "communes": []}
-    online = func.sum(case((STATUS == "online", 1), else_=0))
+    online = func.sum(case((shown == "online", 1), else_=0))
     grouped = db.execute(
         select(Device.commune_code, func.avg(Device.lat), func.avg(Device.lon), func.count(), online)
         .outerjoin(Presence, Presence.device_id == Device.id)

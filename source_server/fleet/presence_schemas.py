@@ -19,6 +19,11 @@ class PresenceDeviceRead(BaseModel):
     commune_code: str
     village_code: str | None
     status: str
+    """never_seen, online, stale (connected per the broker but silent), reconnecting (not seen again since our link
+    to the broker came back, within the reconnect window: not offline), offline, or unverified (the server cannot
+    reach the broker: ``last_known_status`` is what it knew)."""
+    last_known_status: str
+    """The status as last established (the same as ``status`` while the broker is reachable)."""
     since: datetime | None
     last_seen: datetime | None
     session: int
@@ -33,6 +38,8 @@ class PresenceDevicePage(BaseModel):
     limit: int
     offset: int
     next_cursor: str | None
+    broker_connected: bool = True
+    """False while the server cannot reach the broker: statuses are then the last known ones (``unverified``)."""
 
 
 class StatusCounts(BaseModel):
@@ -40,8 +47,10 @@ class StatusCounts(BaseModel):
 
     online: int = 0
     stale: int = 0
+    reconnecting: int = 0
     offline: int = 0
     never_seen: int = 0
+    unverified: int = 0
     total: int = 0
 
 
@@ -59,6 +68,8 @@ class PresenceSummary(BaseModel):
     level: str
     areas: list[AreaPresence]
     totals: StatusCounts
+    broker_connected: bool = True
+    """False while the server cannot reach the broker (online, stale and reconnecting are counted ``unverified``)."""
 
 
 class DeviceEventRead(BaseModel):

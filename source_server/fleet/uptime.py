@@ -1,7 +1,9 @@
 """Uptime per device per local day (Asia/Ho_Chi_Minh, UTC+7 all year: Vietnam has no daylight saving).
 
 Computed from the ``device_events`` history: ``connected`` and ``came_back`` start online time,
-``disconnected`` and ``went_stale`` end it (stale counts as not online: we cannot vouch for it).
+``disconnected`` and ``went_stale`` end it (stale counts as not online: we cannot vouch for it). ``reconnecting``
+(after the server's own broker outage) changes nothing: a device that does not come back within its window gets a
+``disconnected`` dated when the window began, so the window counts as down only for devices that stayed away.
 The current day counts only its elapsed part; a day before the first event counts as 0.
 """
 

@@ -15,15 +15,15 @@ from fastapi.responses import HTMLResponse
 from source_server.accounts.service import READ_ROLES
 from source_server.deps import WebUser
 from source_server.fleet import presence_queries as queries
+from source_server.fleet.presence_api import broker_up
 from source_server.web.auth import WebContext
 from source_server.web.i18n import t
 from source_server.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-StatusFilter = Literal["online", "stale", "offline", "never_seen"]
 KINDS = ("speaker", "eboard")
-STATUSES = ("online", "stale", "offline", "never_seen")
+STATUSES = ("online", "stale", "reconnecting", "offline", "never_seen", "unverified")
 # Strings the script needs, in the page's language.
 SCRIPT_STRINGS = (
     "dash.live.on",
@@ -35,8 +35,11 @@ SCRIPT_STRINGS = (
     "dash.map.back",
     "status.online",
     "status.stale",
+    "status.reconnecting",
     "status.offline",
     "status.never_seen",
+    "status.unverified",
+    "broker.down",
 )
 
 
@@ -67,12 +70,13 @@ def dashboard(
     user: WebUser,
     kind: Literal["speaker", "eboard", ""] = "",
     vendor: Annotated[str, Query(max_length=64)] = "",
-    status: Literal["online", "stale", "offline", "never_seen", ""] = "",
+    status: Literal["online", "stale", "reconnecting", "offline", "never_seen", "unverified", ""] = "",
 ) -> HTMLResponse:
     """Counts for speakers and boards, the communes worst first, the map; all filtered and live."""
     areas = user.principal.areas_for(READ_ROLES)
+    up = broker_up(request)
     with request.app.state.runtime.sessions() as db:
-        data = queries.summary(db, areas=areas, level="commune", kind=kind or None, vendor=vendor or None)
+        data = queries.summary(db, areas=areas, level="commune", kind=kind or None, vendor=vendor or None, broker_up=up)
         vendor_list = queries.vendors(db, areas=areas)
     communes = order_communes(data["areas"], status or None)
     by_kind: dict[str, dict[str, int]] = {k: dict.fromkeys((*STATUSES, "total"), 0) for k in KINDS}
@@ -80,7 +84,6 @@ def dashboard(
         for k, counts in row["by_kind"].items():
             for key, n in counts.items():
                 by_kind.setdefault(k, dict.fromkeys((*STATUSES, "total"), 0))[key] += n
-    mqtt = getattr(request.app.state.runtime, "mqtt", None)
     return render(
         request,
         "dashboard.html",
@@ -93,7 +96,6 @@ def dashboard(
             "statuses": STATUSES,
             "vendors": vendor_list,
             "filters": {"kind": kind, "vendor": vendor, "status": status},
-            "broker_down": mqtt is not None and not mqtt.connected,
             "script_strings": {key: t(key, user.lang) for key in SCRIPT_STRINGS},
             "ratio": connected_ratio,
         },

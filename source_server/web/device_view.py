@@ -14,12 +14,12 @@ from source_server.fleet.models import Area
 from source_server.web.i18n import t
 from source_server.web.templating import localtime
 
-STATUS_ICONS = {"online": "●", "stale": "◐", "offline": "○", "never_seen": "–"}
+STATUS_ICONS = {"online": "●", "stale": "◐", "reconnecting": "◌", "offline": "○", "never_seen": "–", "unverified": "?"}
 DELIVERY_LABELS = frozenset(
     {"pending", "received", "downloaded", "started", "done", "failed", "rejected", "preempted", "expired"}
     | {"not_reached", "interrupted"}
 )
-EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back", "refused_copy"})
+EVENT_LABELS = frozenset({"connected", "disconnected", "went_stale", "came_back", "reconnecting", "refused_copy"})
 COMMAND_LABELS = frozenset({"play", "set_volume", "stop", "reboot"})
 KNOWN_TELEMETRY = ("at", "uptime_s", "playing", "rssi_dbm", "temperature_c", "cache_bytes", "clock_offset_ms")
 SKIPPED_TELEMETRY = frozenset({"session", "firmware", "volume"})
@@ -65,6 +65,8 @@ def event_detail(detail: str, lang: str, kind: str = "") -> str:
         return t("device.event.new_session", lang)
     if detail.startswith("session "):
         return t("device.session", lang) + detail[len("session") :]
+    if detail.startswith("not back within "):
+        return t("device.event.not_back", lang).format(seconds=detail.removeprefix("not back within ").split()[0])
     return detail
 
 

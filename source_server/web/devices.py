@@ -21,6 +21,7 @@ from source_server.deps import WebUser
 from source_server.dispatch.queries import device_commands
 from source_server.fleet import presence_queries
 from source_server.fleet.models import Presence
+from source_server.fleet.presence_api import broker_up
 from source_server.fleet.uptime import local_today, uptime
 from source_server.web import device_view as view
 from source_server.web.device_chart import uptime_chart
@@ -125,7 +126,7 @@ def device_list(
         items: list[dict[str, Any]] = []
         total = 0
         if not f.errors:
-            items, total = _page(db, f, areas)
+            items, total = _page(db, f, areas, broker_up=broker_up(request))
         names = view.area_names(db, [d["commune_code"] for d in items] + [d["village_code"] for d in items])
     pages = max(1, -(-total // PAGE_SIZE))
     for d in items:
@@ -152,9 +153,10 @@ def device_list(
     return render(request, "devices.html", context, user=user, status_code=400 if f.errors else 200)
 
 
-def _page(db: Session, f: Filters, areas: set[str]) -> tuple[list[dict[str, Any]], int]:
-    """One page of devices; a page past the end shows the last page."""
+def _page(db: Session, f: Filters, areas: set[str], *, broker_up: bool) -> tuple[list[dict[str, Any]], int]:
+    """One page of devices; a page past the end shows the last page (``unverified`` while the broker is away)."""
     args: dict[str, Any] = {
+        "broker_up": broker_up,
         "areas": areas,
         "status": f.status or None,
         "commune": f.commune or None,
@@ -190,6 +192,8 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
         names = view.area_names(db, device.area_path)
         groups = device.group_names
     status = presence.status if presence else "never_seen"
+    if status in presence_queries.UNVERIFIABLE and not broker_up(request):
+        status = "unverified"  # the broker is unreachable: the last known status is not vouched for
     context = {
         "device": device,
         "presence": presence,

@@ -62,6 +62,11 @@ def open_alarm_count(db: Session, principal: Principal) -> int:
     return db.scalar(stmt) or 0
 
 
+def _broker_up(request: Request) -> bool:
+    mqtt = getattr(getattr(request.app.state, "runtime", None), "mqtt", None)
+    return mqtt is None or bool(mqtt.connected)
+
+
 def render(
     request: Request,
     name: str,
@@ -86,6 +91,7 @@ def render(
         "csrf_token": user.csrf_token if user else "",
         "csrf_field": CSRF_FIELD,
         "open_alarms": alarms,
+        "broker_down": user is not None and not _broker_up(request),
         "other_lang": "en" if lang == "vi" else "vi",
         "path": request.url.path,
     }

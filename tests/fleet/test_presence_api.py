@@ -125,6 +125,31 @@ async def test_device_list_is_scoped_and_filtered(db, api) -> None:
     assert (await client.get("/api/v1/devices?status=dead", headers=p)).status_code == 422
 
 
+async def test_a_broker_outage_shows_devices_unverified_not_online(db) -> None:
+    # Measured before: with the broker down for 60 s the API showed every device online.
+    app, _ = make_app(db)
+    app.state.runtime.mqtt = SimpleNamespace(connected=True)
+    tok = seed(db)
+    p = h(tok["province"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        up = (await client.get("/api/v1/devices", headers=p)).json()
+        assert [d["status"] for d in up["items"]] == ["never_seen", "online", "offline", "stale"]
+        app.state.runtime.mqtt.connected = False
+        down = (await client.get("/api/v1/devices", headers=p)).json()
+        assert down["broker_connected"] is False
+        assert [(d["status"], d["last_known_status"]) for d in down["items"]] == [
+            ("never_seen", "never_seen"),
+            ("unverified", "online"),
+            ("offline", "offline"),
+            ("unverified", "stale"),
+        ]
+        unverified = (await client.get("/api/v1/devices?status=unverified", headers=p)).json()
+        assert [d["id"] for d in unverified["items"]] == ["s1", "s3"]
+        totals = (await client.get("/api/v1/presence/summary", headers=p)).json()
+        assert totals["broker_connected"] is False
+        assert (totals["totals"]["online"], totals["totals"]["unverified"], totals["totals"]["offline"]) == (0, 2, 1)
+
+
 async def test_summary_counts_per_area_and_kind(db, api) -> None:
     client, _ = api
     tok = seed(db)
@@ -140,7 +165,16 @@ async def test_summary_counts_per_area_and_kind(db, api) -> None:
     )
     assert c1["by_kind"]["eboard"]["never_seen"] == 1 and c1["by_kind"]["speaker"]["total"] == 2
     assert (c2["stale"], c2["total"]) == (1, 1)
-    assert body["totals"] == {"online": 1, "stale": 1, "offline": 1, "never_seen": 1, "total": 4}
+    assert body["totals"] == {
+        "online": 1,
+        "stale": 1,
+        "reconnecting": 0,
+        "offline": 1,
+        "never_seen": 1,
+        "unverified": 0,
+        "total": 4,
+    }
+    assert body["broker_connected"] is True
     prov = (await client.get("/api/v1/presence/summary?level=province", headers=h(tok["province"]))).json()
     assert [(a["area_code"], a["total"]) for a in prov["areas"]] == [("p", 4)]
     mine = (await client.get("/api/v1/presence/summary", headers=h(tok["viewer2"]))).json()

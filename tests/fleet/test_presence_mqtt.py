@@ -22,7 +22,7 @@ pytestmark = pytest.mark.broker
 
 @asynccontextmanager
 async def server(db, settings, broker_url: str) -> AsyncIterator[PresenceTracker]:
-    """The runtime's presence path: MqttClient → parse → PresenceTracker (started and stopped like the runtime)."""
+    """The runtime's presence path: MqttClient → parse → PresenceTracker, fences wired (started and stopped like the runtime)."""
     tracker = PresenceTracker(sessions=db, settings=settings, hub=EventHub())
 
     def ingest(topic: str, payload: bytes, retained: bool) -> None:
@@ -40,7 +40,9 @@ async def server(db, settings, broker_url: str) -> AsyncIterator[PresenceTracker
         password=None,
         handler=ingest,
         on_connection=lambda up: tracker.on_broker_connection(up, utcnow()),
+        on_fence=lambda n: tracker.on_fence(n, utcnow()),
     )
+    tracker.set_fence_sender(client.send_fence)
     await tracker.start()
     await client.start()
     try:
@@ -114,3 +116,29 @@ async def test_restart_reads_the_table_then_retained_states(db, settings, broker
         await eventually(lambda: tracker.snapshot(did).status == "offline")
     async with aiomqtt.Client(host, port) as other:
         await other.publish(device_topic(did, "state"), b"", 1, True)
+
+
+async def test_a_device_the_broker_never_drops_is_caught_by_its_silence(db, settings, broker_url) -> None:
+    # A half-open device under a huge keepalive: the broker keeps its link (no Will for 1.5 h), its retained state
+    # still says online. Only the missing heartbeats tell (settings: inactivity_timeout_s = 3).
+    did = seed(db)
+    host, port, _ = parse_broker_url(broker_url)
+    will = aiomqtt.Will(device_topic(did, "state"), dump(StateMessage(online=False, session=1)), 1, True)
+    async with server(db, settings, broker_url) as tracker:
+        async with aiomqtt.Client(host, port, identifier=f"{did}-1", will=will, keepalive=3600) as dev:
+            await dev.publish(device_topic(did, "state"), dump(StateMessage(online=True, session=1)), 1, True)
+            await dev.publish(device_topic(did, "telemetry"), dump(Telemetry(session=1, at=utcnow())), 1)
+            await eventually(lambda: tracker.snapshot(did).status == "online")
+            t0 = asyncio.get_running_loop().time()
+            await eventually(lambda: tracker.snapshot(did).status == "stale", timeout=settings.inactivity_timeout_s + 3)
+            assert asyncio.get_running_loop().time() - t0 >= settings.inactivity_timeout_s - 0.5
+            # the broker still holds it: its retained state says online, no Will has been published
+            async with aiomqtt.Client(host, port) as watcher:
+                await watcher.subscribe(device_topic(did, "state"))
+                async for msg in watcher.messages:
+                    assert isinstance(msg.payload, bytes) and b'"online":true' in msg.payload
+                    break
+            await dev.publish(device_topic(did, "telemetry"), dump(Telemetry(session=1, at=utcnow())), 1)
+            await eventually(lambda: tracker.snapshot(did).status == "online")  # came back
+        async with aiomqtt.Client(host, port) as other:
+            await other.publish(device_topic(did, "state"), b"", 1, True)

@@ -2,55 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from protocols import StateMessage, Telemetry
-from source_server.config import Settings
 from source_server.db import session_scope
-from source_server.events import EventHub
-from source_server.fleet.models import Alarm, Area, Device, DeviceEvent, Presence
-from source_server.fleet.presence import PresenceTracker
+from source_server.fleet.models import Alarm, Device, DeviceEvent, Presence
 from source_server.metrics import DEVICES, MQTT_REJECTED
-
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def seed(db: sessionmaker[Session], n: int = 3, communes: tuple[str, ...] = ("c1",)) -> list[str]:
-    """A province ``p``, communes, and ``n`` speakers spread over them; returns device ids."""
-    with session_scope(db) as s:
-        s.add(Area(code="p", name="Tỉnh", level="province"))
-        s.flush()
-        for c in communes:
-            s.add(Area(code=c, name=f"Xã {c}", level="commune", parent_code="p"))
-        s.flush()
-        ids = [f"dev{i:05d}" for i in range(n)]
-        s.add_all(
-            Device(id=d, kind="speaker", name=d, province_code="p", commune_code=communes[i % len(communes)])
-            for i, d in enumerate(ids)
-        )
-    return ids
-
-
-def state(online: bool, session: int, **kw: Any) -> StateMessage:
-    return StateMessage(online=online, session=session, **kw)
-
-
-def tele(session: int) -> Telemetry:
-    return Telemetry(session=session, at=T0)
-
-
-async def tracker(db: sessionmaker[Session], settings: Settings, **changes: Any) -> tuple[PresenceTracker, EventHub]:
-    hub = EventHub()
-    changes.setdefault("will_grace_s", 0)  # the hold of offline states has its own tests below
-    changes.setdefault("retained_offline_grace_s", 0)
-    t = PresenceTracker(sessions=db, settings=settings.model_copy(update=changes), hub=hub)
-    await t.load()
-    t.on_broker_connection(True, T0)
-    return t, hub
+from tests.support.presence import T0, Fences, seed, state, tele, tracker
 
 
 def db_status(db: sessionmaker[Session], device_id: str) -> str | None:
@@ -88,7 +48,7 @@ async def test_will_of_the_current_session_marks_offline(db, settings) -> None:
     t, hub = await tracker(db, settings)
     async with hub.subscribe() as q:
         t.on_state(d, state(True, 5), T0, retained=False)
-        t.on_state(d, state(False, 5), T0 + timedelta(seconds=1), retained=True)
+        t.on_state(d, state(False, 5), T0 + timedelta(seconds=1), retained=False)  # its Will; the fence is back
         first, second = q.get_nowait(), q.get_nowait()
     assert first["status"] == "online" and first["previous"] == "never_seen"
     assert second == {
@@ -141,11 +101,15 @@ async def test_server_disconnect_does_not_make_devices_stale(db, settings) -> No
     t, _ = await tracker(db, settings, inactivity_timeout_s=30)
     for d in ids:
         t.on_state(d, state(True, 1), T0, retained=False)
+    fences = Fences(t, echo=False)
     # Without the rule: our own 60 s outage looks like 60 s of silence from everyone.
     t.on_broker_connection(False, T0 + timedelta(seconds=5))
     t.sweep(T0 + timedelta(seconds=65))
     assert {t.snapshot(d).status for d in ids} == {"online"}  # type: ignore[union-attr]
     t.on_broker_connection(True, T0 + timedelta(seconds=65))
+    for d in ids:  # the broker re-sends their retained states on SUBSCRIBE, before our barrier fence
+        t.on_state(d, state(True, 1), T0 + timedelta(seconds=65), retained=True)
+    fences.release(T0 + timedelta(seconds=65))
     t.sweep(T0 + timedelta(seconds=94))  # fresh full window after reconnect
     assert {t.snapshot(d).status for d in ids} == {"online"}  # type: ignore[union-attr]
     t.on_telemetry(ids[0], tele(1), T0 + timedelta(seconds=90))
@@ -156,7 +120,7 @@ async def test_server_disconnect_does_not_make_devices_stale(db, settings) -> No
 async def test_telemetry_with_a_newer_session_means_we_missed_the_online(db, settings) -> None:
     (d,) = seed(db, 1)
     t, _ = await tracker(db, settings)
-    t.on_state(d, state(False, 3), T0, retained=True)
+    t.on_state(d, state(False, 3), T0, retained=False)
     assert t.snapshot(d).status == "offline"  # type: ignore[union-attr]
     t.on_telemetry(d, tele(3), T0 + timedelta(seconds=1))  # same session the Will closed: not a resurrection
     assert t.snapshot(d).status == "offline"  # type: ignore[union-attr]
@@ -180,9 +144,13 @@ async def test_restart_rebuilds_from_the_table_then_retained_messages_correct_it
     t2.on_state(b, state(False, 7), T0 + timedelta(minutes=5), retained=True)  # went away while we were down
     t2.on_state(c, state(False, 6), T0 + timedelta(minutes=5), retained=True)  # older: ignored
     await t2.flush()
+    # b may be backing off to reconnect: offline only once its reconnect window ran out (rule 4)
+    assert [db_status(db, d) for d in (a, b, c)] == ["online", "reconnecting", "offline"]
+    t2.settle(T0 + timedelta(minutes=5, seconds=settings.reconnect_window_s))
+    await t2.flush()
     assert [db_status(db, d) for d in (a, b, c)] == ["online", "offline", "offline"]
     assert events(db, a) == ["connected"]
-    assert events(db, b) == ["connected", "disconnected"]
+    assert events(db, b) == ["connected", "reconnecting", "disconnected"]
 
 
 async def test_unknown_and_deleted_devices_are_ignored(db, settings) -> None:
@@ -264,49 +232,3 @@ async def test_devices_gauge_follows_statuses(db, settings) -> None:
     await t.flush()
     assert DEVICES.labels("never_seen", "speaker", "c7")._value.get() == 1
     assert DEVICES.labels("online", "speaker", "c7")._value.get() == 1
-
-
-async def test_wills_published_by_a_broker_shutting_down_do_not_mark_devices_offline(db, settings) -> None:
-    # Mosquitto stopping publishes its clients' Wills, then drops our connection (measured in bench.presence).
-    d, e = seed(db, 2)
-    naive, _ = await tracker(db, settings)  # without the hold: a false disconnect for a live device
-    naive.on_state(d, state(True, 1), T0, retained=False)
-    naive.on_state(d, state(False, 1), T0 + timedelta(seconds=1), retained=False)
-    naive.on_broker_connection(False, T0 + timedelta(seconds=1.01))
-    assert naive.snapshot(d).status == "offline"  # type: ignore[union-attr]
-
-    t, _ = await tracker(db, settings, will_grace_s=0.5)
-    for dev in (d, e):
-        t.on_state(dev, state(True, 1), T0, retained=False)
-    t.on_state(d, state(False, 1), T0 + timedelta(seconds=1), retained=False)
-    t.on_broker_connection(False, T0 + timedelta(seconds=1.01))
-    t.on_broker_connection(True, T0 + timedelta(seconds=5))
-    t.settle(T0 + timedelta(seconds=6))
-    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
-    t.on_state(d, state(True, 2), T0 + timedelta(seconds=7), retained=False)  # it reconnects with a new session
-    t.settle(T0 + timedelta(seconds=8))
-    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
-
-    # A real death while the broker stays up still counts, at the time the Will arrived.
-    t.on_state(e, state(False, 1), T0 + timedelta(seconds=10), retained=False)
-    t.settle(T0 + timedelta(seconds=10.2))
-    assert t.snapshot(e).status == "online"  # type: ignore[union-attr]
-    t.settle(T0 + timedelta(seconds=10.5))
-    view = t.snapshot(e)
-    assert view is not None and view.status == "offline" and view.since == T0 + timedelta(seconds=10)
-
-
-async def test_a_retained_offline_waits_for_the_device_to_reconnect(db, settings) -> None:
-    (d,) = seed(db, 1)
-    t, _ = await tracker(db, settings, retained_offline_grace_s=10)
-    t.on_state(d, state(True, 4), T0, retained=False)
-    # After a broker restart with persistence, the Will it published while stopping is retained.
-    t.on_state(d, state(False, 4), T0 + timedelta(seconds=30), retained=True)
-    t.on_state(d, state(True, 5), T0 + timedelta(seconds=33), retained=False)
-    t.settle(T0 + timedelta(seconds=60))
-    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
-    t.on_state(d, state(False, 5), T0 + timedelta(seconds=70), retained=True)
-    t.settle(T0 + timedelta(seconds=79))
-    assert t.snapshot(d).status == "online"  # type: ignore[union-attr]
-    t.settle(T0 + timedelta(seconds=80))
-    assert t.snapshot(d).status == "offline"  # type: ignore[union-attr]

@@ -60,3 +60,16 @@ def test_today_counts_only_its_elapsed_part_and_never_seen_is_zero(db) -> None:
 def test_bad_day_count_is_refused(db) -> None:
     with pytest.raises(ValueError, match="days must be between"):
         uptime(db(), device_id="u1", days=0, today=DAY)
+
+
+def test_a_reconnect_window_counts_down_only_for_a_device_that_stayed_away(db) -> None:
+    # The broker restarted at 12:00: u1 reconnected at 12:01, u2 never did (disconnected, dated when its window began).
+    with session_scope(db) as s:
+        for device_id, kinds in {
+            "u1": [("connected", local(DAY, 0)), ("reconnecting", local(DAY, 12)), ("connected", local(DAY, 12, 1))],
+            "u2": [("connected", local(DAY, 0)), ("reconnecting", local(DAY, 12)), ("disconnected", local(DAY, 12))],
+        }.items():
+            s.add_all(DeviceEvent(device_id=device_id, kind=k, at=at, commune_code="c1") for k, at in kinds)
+    end = local(DAY + timedelta(days=1), 0)
+    assert uptime(db(), device_id="u1", days=1, today=DAY, now=end) == [(DAY, 1.0)]
+    assert uptime(db(), device_id="u2", days=1, today=DAY, now=end) == [(DAY, 0.5)]

@@ -41,15 +41,24 @@ def mosquitto_binary() -> str:
 class MosquittoProcess:
     """A private Mosquitto on a free port with a generated config; restartable (same port) for fault tests."""
 
-    def __init__(self, extra_config: str = "", allow_anonymous: bool = True, workdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        extra_config: str = "",
+        allow_anonymous: bool = True,
+        workdir: Path | None = None,
+        persistence: bool = False,
+    ) -> None:
+        """``persistence``: retained messages (the Wills published while stopping too) survive a restart, as in
+        production (``deploy/``); a SIGKILL loses what was not saved yet."""
         self.port = free_port()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="nguon-mosq-"))
         self.config_path = self.workdir / "mosquitto.conf"
+        keep = f"persistence true\npersistence_location {self.workdir}/\n" if persistence else "persistence false\n"
+        if persistence and os.geteuid() == 0:
+            keep += "user root\n"  # as root Mosquitto drops to its own user, which cannot write a private workdir
         self.config_path.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            f"allow_anonymous {'true' if allow_anonymous else 'false'}\n"
-            "persistence false\n"
-            "max_keepalive 65535\n"
+            f"allow_anonymous {'true' if allow_anonymous else 'false'}\n" + keep + "max_keepalive 65535\n"
             "max_queued_messages 100000\n"
             "log_dest none\n" + extra_config
         )
@@ -67,9 +76,13 @@ class MosquittoProcess:
             self.stop()
             raise
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM (Mosquitto publishes its clients' Wills and saves persistence) or, with ``kill``, SIGKILL."""
         if self.proc is not None:
-            self.proc.terminate()
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
@@ -77,8 +90,8 @@ class MosquittoProcess:
                 self.proc.wait()
             self.proc = None
 
-    def restart(self, down_for: float = 0.0) -> None:
-        self.stop()
+    def restart(self, down_for: float = 0.0, *, kill: bool = False) -> None:
+        self.stop(kill=kill)
         time.sleep(down_for)
         self.start()
 

@@ -1,7 +1,7 @@
 // Province dashboard: keeps the server-rendered counts live from the presence websocket, draws the offline map.
 "use strict";
 (function () {
-  const STATUSES = ["online", "stale", "offline", "never_seen"];
+  const STATUSES = ["online", "stale", "reconnecting", "offline", "never_seen", "unverified"];
   const KINDS = ["speaker", "eboard"];
   const RECONCILE_MS = 30000;
   const data = JSON.parse(document.getElementById("dash-data").textContent);
@@ -164,6 +164,13 @@
     Nguon.setOpenAlarms(Math.max(0, n + (ev.action === "opened" ? 1 : ev.action === "cleared" ? -1 : 0)));
   }
 
+  function applyBroker(ev) {
+    // The server's own link to the broker: the banner of every page, and counts that say "unverified" meanwhile.
+    const banner = document.getElementById("broker-banner");
+    if (banner) banner.hidden = !!ev.connected;
+    loadModel();
+  }
+
   function setLive(on) {
     liveState.dataset.state = on ? "live" : "down";
     liveState.textContent = on ? S["dash.live.on"] : S["dash.live.off"];
@@ -182,6 +189,7 @@
       const ev = JSON.parse(msg.data);
       if (ev.type === "presence") applyPresence(ev);
       else if (ev.type === "alarm") applyAlarm(ev);
+      else if (ev.type === "broker") applyBroker(ev);
     };
     ws.onclose = () => {
       setLive(false);

@@ -6,7 +6,7 @@
   const N = window.Nguon;
   const statusLabels = JSON.parse(root.dataset.statusLabels || "{}");
   const eventLabels = JSON.parse(root.dataset.eventLabels || "{}");
-  const ICONS = { online: "●", stale: "◐", offline: "○", never_seen: "–" };
+  const ICONS = { online: "●", stale: "◐", reconnecting: "◌", offline: "○", never_seen: "–", unverified: "?" };
   const deviceId = root.dataset.deviceId || null;
 
   function pad(n) { return String(n).padStart(2, "0"); }

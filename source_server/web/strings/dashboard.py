@@ -3,8 +3,10 @@
 MESSAGES: dict[str, dict[str, str]] = {
     "status.online": {"vi": "Trực tuyến", "en": "Online"},
     "status.stale": {"vi": "Im lặng", "en": "Silent"},
+    "status.reconnecting": {"vi": "Đang kết nối lại", "en": "Reconnecting"},
     "status.offline": {"vi": "Mất kết nối", "en": "Offline"},
     "status.never_seen": {"vi": "Chưa từng kết nối", "en": "Never seen"},
+    "status.unverified": {"vi": "Chưa xác minh", "en": "Unverified"},
     "status.total": {"vi": "Tổng", "en": "Total"},
     "kind.speaker": {"vi": "Cụm loa", "en": "Speaker clusters"},
     "kind.eboard": {"vi": "Bảng tin điện tử", "en": "E-boards"},
@@ -14,9 +16,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dash.of": {"vi": "trên", "en": "of"},
     "dash.live.on": {"vi": "Đang cập nhật trực tiếp", "en": "Updating live"},
     "dash.live.off": {"vi": "Mất cập nhật trực tiếp, đang kết nối lại…", "en": "Live updates lost, reconnecting…"},
-    "dash.broker_down": {
-        "vi": "Máy chủ đang mất kết nối tới MQTT broker: trạng thái thiết bị có thể chưa cập nhật.",
-        "en": "The server has lost its MQTT broker connection: device states may be out of date.",
+    "broker.down": {
+        "vi": "Máy chủ đang mất kết nối tới MQTT broker: chưa xác minh được thiết bị nào đang kết nối. Trạng thái "
+        "hiển thị là trạng thái cuối cùng đã biết (“chưa xác minh”); đây là sự cố của máy chủ, không phải mọi "
+        "thiết bị trong tỉnh đều mất kết nối.",
+        "en": "The server cannot reach its MQTT broker: no device's connection can be verified. Statuses shown "
+        "are the last known ones (“unverified”); this is the server's outage, not every device of the province "
+        "going offline.",
     },
     "dash.search": {"vi": "Tìm thiết bị theo mã hoặc tên", "en": "Find a device by id or name"},
     "dash.search.button": {"vi": "Tìm", "en": "Search"},

@@ -121,6 +121,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "reason: {reason}; command id the copy claims: {id}. Someone else is publishing on the device's "
         "command topic, or the device lacks the server's key.",
     },
+    "device.event.not_back": {
+        "vi": "không kết nối lại trong {seconds} giây sau khi máy chủ có lại kết nối tới broker",
+        "en": "not back within {seconds} s of the server's broker link returning",
+    },
+    "device.event.reconnecting": {
+        "vi": "Chờ kết nối lại (sau khi máy chủ có lại kết nối tới broker)",
+        "en": "Reconnecting (after the server's broker link came back)",
+    },
     "device.event.new_session": {
         "vi": "phát hiện phiên mới qua số liệu định kỳ",
         "en": "new session seen in telemetry",
