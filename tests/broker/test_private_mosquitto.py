@@ -66,8 +66,7 @@ async def server(tmp_path: Path, db_url: str, db: sessionmaker[Session]) -> Asyn
         heartbeat_s=1,
         inactivity_timeout_s=3,
         presence_flush_s=0.05,
-        will_grace_s=0.2,
-        retained_offline_grace_s=1.0,
+        reconnect_window_s=1.0,
     )
     async with live_server(settings) as srv:
         with srv.runtime.sessions.begin() as s:

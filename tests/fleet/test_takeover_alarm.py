@@ -145,7 +145,7 @@ async def test_a_stolen_password_fighting_the_real_device_raises_takeover_on_rea
     passwords = generate(db, files)  # devices a1 (commune C1, village V1, group g1) and b1, server user
     broker = secured_broker(files)  # the production lines: client id = username
     broker.start()
-    cfg = settings.model_copy(update={"takeover_threshold": 3, "flapping_threshold": 5, "will_grace_s": 0.2})
+    cfg = settings.model_copy(update={"takeover_threshold": 3, "flapping_threshold": 5})
     t = PresenceTracker(sessions=db, settings=cfg, hub=EventHub())
 
     def ingest(topic: str, payload: bytes, retained: bool) -> None:
