@@ -328,7 +328,11 @@ class MqttClient:
             self._lost("no PINGRESP from the broker")
             return
         if self._ping_sent is None and now - self._last_sent >= self.keepalive_s * 0.75:
-            self._send(_packet(PINGREQ, 0, b""))
+            try:
+                self._send(_packet(PINGREQ, 0, b""))
+            except ConnectionLost:  # the transport is closing and its loss not yet reported: report it now
+                self._lost("the link closed before a keepalive ping")
+                return
             self._ping_sent = now
         self._timer = asyncio.get_running_loop().call_later(min(self.keepalive_s * 0.25, 15), self._tick)
 

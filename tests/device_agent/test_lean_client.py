@@ -105,3 +105,15 @@ async def test_a_frozen_client_drops_publishes_silently() -> None:
     client.freeze()
     fut = client.publish_nowait("t", b"x")
     assert fut.done() and transport.writes == []
+
+
+async def test_a_keepalive_tick_on_a_closing_link_reports_the_loss_instead_of_raising_from_the_timer() -> None:
+    # The failure: the tick ran as a timer callback, ``_send`` raised ConnectionLost out of it (asyncio logged
+    # "Exception in callback" under load), no next tick was armed and the link's loss was never reported.
+    client, transport = linked_client()
+    client.keepalive_s = 4
+    client._last_sent -= 10  # idle long enough for a ping
+    transport.closed = True  # closing, but connection_lost has not run yet
+    client._tick()  # must not raise
+    assert not client.connected
+    assert client._closed is not None and isinstance(client._closed.result(), ConnectionLost)
