@@ -185,3 +185,8 @@ async def running(config: AgentConfig) -> AsyncIterator[Agent]:
         yield agent
     finally:
         await agent.stop()
+
+
+def me(agent: Agent) -> Target:
+    """A target naming just this agent's device."""
+    return Target(devices=(agent.device_id,))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from device_agent import Agent, NullPlayer
+from device_agent import NullPlayer
 from protocols import Priority, SigningKey, Target
 from tests.device_agent.support import (
     MediaServer,
@@ -17,23 +16,13 @@ from tests.device_agent.support import (
     agent_config,
     cmd_topic,
     command,
-    media_server,
+    me,
     play_body,
     running,
 )
 
 pytestmark = pytest.mark.broker
 KEY = SigningKey.generate("k1")
-
-
-@pytest.fixture
-def media() -> Iterator[MediaServer]:
-    with media_server() as server:
-        yield server
-
-
-def me(agent: Agent) -> Target:
-    return Target(devices=(agent.device_id,))
 
 
 async def test_play_acks_received_downloaded_started_done_and_caches(broker_url: str, media: MediaServer) -> None:

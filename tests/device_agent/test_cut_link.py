@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,19 +15,12 @@ from tests.device_agent.support import (
     agent_config,
     cmd_topic,
     command,
-    media_server,
     play_body,
     running,
 )
 
 pytestmark = pytest.mark.broker
 KEY = SigningKey.generate("k1")
-
-
-@pytest.fixture
-def media() -> Iterator[MediaServer]:
-    with media_server() as server:
-        yield server
 
 
 async def test_a_cut_device_stays_off_and_plays_its_queue_on_time(broker_url: str, media: MediaServer) -> None:

@@ -4,7 +4,6 @@ cut short, a dying player says how far it got — on a real broker."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,14 +12,14 @@ import pytest
 from device_agent import Agent, NullPlayer
 from device_agent.agent import RESTART_REASON
 from device_agent.player import Playable
-from protocols import SigningKey, Target
+from protocols import SigningKey
 from tests.device_agent.support import (
     MediaServer,
     Watcher,
     agent_config,
     cmd_topic,
     command,
-    media_server,
+    me,
     play_body,
     running,
 )
@@ -29,16 +28,6 @@ pytestmark = pytest.mark.broker
 KEY = SigningKey.generate("k1")
 FORGER = SigningKey.generate("k1")
 """Same key id as the server's, another key: what someone publishing on a device's topic would sign with."""
-
-
-@pytest.fixture
-def media() -> Iterator[MediaServer]:
-    with media_server() as server:
-        yield server
-
-
-def me(agent: Agent) -> Target:
-    return Target(devices=(agent.device_id,))
 
 
 async def test_a_tampered_copy_of_an_accepted_command_is_refused_without_touching_its_fate(
