@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from protocols import Ack, AckStatus, DeviceChannel, RejectReason, device_topic
 from source_server.dispatch.clock import server_time
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
-from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED
+from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED, observe_many
 
 PENDING = "pending"
 WENT_OFFLINE = "went_offline"
@@ -111,6 +111,7 @@ def apply_acks(
             for m in db.execute(query).mappings():
                 rows[(m["command_id"], m["device_id"])] = dict(m)
     changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] = {}
+    latencies: dict[AckStatus, list[float]] = defaultdict(list)
     for item in acks:
         ack = item.ack
         key = (ack.command_id, item.device_id)
@@ -122,12 +123,14 @@ def apply_acks(
         if known is not None and not is_refused_copy(ack):
             known.append(item)
         when = issued[ack.command_id]
-        _LATENCY[ack.status].observe(max(0.0, (item.at - when).total_seconds()))
+        latencies[ack.status].append(max(0.0, (item.at - when).total_seconds()))
         fields = _fields_changed(row, ack, item, when, skews)
         if fields:
             row["updated_at"] = item.at
             fields.add("updated_at")
             changed.setdefault(key, (row, set()))[1].update(fields)
+    for status, seconds in latencies.items():
+        observe_many(_LATENCY[status], seconds)
     _write_changes(db, changed.values())
     return len(changed)
 
