@@ -43,6 +43,8 @@ PUBLISH_TIMEOUT_S = 10.0
 KEEPALIVE_S = 30
 READ_BATCH = 256
 """Most whole packets read from the socket in one wake-up of the event loop."""
+MATCHED_TOPICS_MAX = 200_000
+"""Most topics whose match against the subscriptions is remembered (three per device; forgotten all at once)."""
 WRITE_BATCH = 64 * 1024
 """Most bytes of queued packets joined into one socket send."""
 
@@ -82,13 +84,23 @@ def topic_matcher(filters: tuple[str, ...] | list[str]) -> Callable[[str], bool]
         fixed = tuple((i, level) for i, level in enumerate(levels) if level not in ("+", "#"))
         compiled.append((len(levels) - 1 if multi else len(levels), multi, fixed))
 
-    def matches(topic: str) -> bool:
+    def match(topic: str) -> bool:
         parts = topic.split("/")
         n = len(parts)
         for size, multi, fixed in compiled:
             if (n >= size if multi else n == size) and all(parts[i] == level for i, level in fixed):
                 return True
         return False
+
+    seen: dict[str, bool] = {}
+
+    def matches(topic: str) -> bool:
+        hit = seen.get(topic)  # a fleet's topics repeat: three per device
+        if hit is None:
+            if len(seen) >= MATCHED_TOPICS_MAX:
+                seen.clear()
+            hit = seen[topic] = match(topic)
+        return hit
 
     return matches
 
