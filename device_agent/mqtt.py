@@ -120,7 +120,9 @@ class MqttClient:
         self._transport: asyncio.Transport | None = None
         self._buf = bytearray()
         self._pending: dict[int, asyncio.Future[bytes]] = {}
-        self._deadlines: dict[int, asyncio.TimerHandle] = {}
+        self._deadlines: dict[int, float] = {}
+        """``publish_nowait`` ids waiting for PUBACK → monotonic deadline, oldest first (sent in that order)."""
+        self._deadline_timer: asyncio.TimerHandle | None = None
         self._corked: list[bytes] | None = None
         self._connack: asyncio.Future[bytes] | None = None
         self._closed: asyncio.Future[MqttError | None] | None = None
@@ -219,7 +221,9 @@ class MqttClient:
         pid = self._packet_id()
         self._send(_packet(PUBLISH, 0x02 | int(retain), _str(topic) + struct.pack("!H", pid) + payload))
         self._pending[pid] = fut
-        self._deadlines[pid] = loop.call_later(self.timeout_s, self._overdue, pid)
+        self._deadlines[pid] = self._last_sent + self.timeout_s
+        if self._deadline_timer is None:  # one timer per client for all of them, not one per publish
+            self._deadline_timer = loop.call_later(self.timeout_s, self._check_deadlines)
         return fut
 
     @contextlib.contextmanager
@@ -288,13 +292,17 @@ class MqttClient:
         finally:
             self._pending.pop(pid, None)
 
-    def _overdue(self, pid: int) -> None:
-        self._deadlines.pop(pid, None)
-        fut = self._pending.get(pid)
-        if fut is not None and not fut.done():
-            self._lost(f"no acknowledgement for packet {pid} within {self.timeout_s}s")  # fails it with the rest
-        else:
-            self._pending.pop(pid, None)
+    def _check_deadlines(self) -> None:
+        """Declare the link lost when the oldest unanswered ``publish_nowait`` is past its deadline, else look
+        again at the next deadline (a timer per publish cost an arm and a cancel for every ack of a fleet)."""
+        self._deadline_timer = None
+        for pid, deadline in self._deadlines.items():  # the first is the oldest: PUBACKs remove the answered
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                self._lost(f"no acknowledgement for packet {pid} within {self.timeout_s}s")  # fails it with the rest
+            else:
+                self._deadline_timer = asyncio.get_running_loop().call_later(wait, self._check_deadlines)
+            return
 
     def _send(self, data: bytes) -> None:
         if self.frozen:
@@ -399,9 +407,7 @@ class MqttClient:
         elif kind in (PUBACK, SUBACK, UNSUBACK):
             (pid,) = struct.unpack_from("!H", body)
             fut = self._pending.get(pid)
-            deadline = self._deadlines.pop(pid, None)
-            if deadline is not None:  # a publish_nowait: nobody else removes it
-                deadline.cancel()
+            if self._deadlines.pop(pid, None) is not None:  # a publish_nowait: nobody else removes it
                 del self._pending[pid]
             if fut is not None and not fut.done():
                 fut.set_result(body)
@@ -427,8 +433,9 @@ class MqttClient:
         if self._connack is not None and not self._connack.done():
             self._connack.set_exception(exc)
             self._connack.exception()  # mark retrieved: connect() may have gone already
-        for deadline in self._deadlines.values():
-            deadline.cancel()
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
         self._deadlines.clear()
         for fut in self._pending.values():
             if not fut.done():

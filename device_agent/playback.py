@@ -60,7 +60,9 @@ class Programme:
         self._play_task: asyncio.Task[None] | None = None
         self._began = 0.0
         self._seq = 1 << 62  # items without a receipt number go after numbered ones
-        self._wake = asyncio.Event()
+        self._woken = False
+        """Something changed since the queue's task last looked (set by ``_poke``, cleared before each look)."""
+        self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -120,16 +122,30 @@ class Programme:
         self.current = None
 
     def _poke(self) -> None:
-        self._wake.set()
+        self._woken = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="programme")
 
     async def _run(self) -> None:
+        """Look again on every poke or at the next time-driven change; waits on a bare future and a timer (an
+        ``asyncio.Event`` under ``wait_for`` made a task per wait: thousands per fan-out in a simulator)."""
+        loop = asyncio.get_running_loop()
         while self.queue or self.current is not None:
-            self._wake.clear()
+            self._woken = False
             timeout = self._step()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            if self._woken:  # poked while looking: look again at once
+                continue
+            waiter = self._waiter = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
 
     def _step(self) -> float | None:
         """Expire, start or preempt; return seconds until the next time-driven change (None: wait for an event)."""
@@ -190,3 +206,8 @@ class Programme:
             )
             self.emit(item.command_id, AckStatus.INTERRUPTED, f"player_error: {exc}"[:200], position)
         self._poke()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -68,3 +71,26 @@ SERVER_STATE_REASSERTED = Counter(
     "Foreign messages seen on server/state, answered by publishing the server's true state again",
     registry=REGISTRY,
 )
+
+
+def observe_many(histogram: Histogram, values: Sequence[float]) -> None:
+    """``histogram.observe(v)`` for every value, with one lock per bucket instead of two per value.
+
+    A 10,000-device ack batch observed one latency at a time spent a tenth of the server's ack-writing CPU here.
+    Falls back to ``observe`` when the client library's internals are not the ones this was written against.
+    """
+    bounds = getattr(histogram, "_upper_bounds", None)
+    buckets, total = getattr(histogram, "_buckets", None), getattr(histogram, "_sum", None)
+    if not values:
+        return
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for v in values:
+            histogram.observe(v)
+        return
+    counts = [0] * len(bounds)
+    for v in values:
+        counts[bisect_left(bounds, v)] += 1  # the first bound >= v, as observe() picks it
+    total.inc(sum(values))
+    for i, n in enumerate(counts):
+        if n:
+            buckets[i].inc(n)

@@ -59,6 +59,10 @@ READ_BATCH = 256
 FENCE_ROOT = f"{ROOT}/server/fence"
 REASSERT_EVERY_S = 1.0
 """At most one re-assertion of ``server/state`` per this many seconds (a flood of foreign states is one answer)."""
+MATCHED_TOPICS_MAX = 200_000
+"""Most topics whose match against the subscriptions is remembered (three per device; forgotten all at once)."""
+WRITE_BATCH = 64 * 1024
+"""Most bytes of queued packets joined into one socket send."""
 
 
 class MqttNotConnected(ConnectionError):
@@ -96,13 +100,23 @@ def topic_matcher(filters: tuple[str, ...] | list[str]) -> Callable[[str], bool]
         fixed = tuple((i, level) for i, level in enumerate(levels) if level not in ("+", "#"))
         compiled.append((len(levels) - 1 if multi else len(levels), multi, fixed))
 
-    def matches(topic: str) -> bool:
+    def match(topic: str) -> bool:
         parts = topic.split("/")
         n = len(parts)
         for size, multi, fixed in compiled:
             if (n >= size if multi else n == size) and all(parts[i] == level for i, level in fixed):
                 return True
         return False
+
+    seen: dict[str, bool] = {}
+
+    def matches(topic: str) -> bool:
+        hit = seen.get(topic)  # a fleet's topics repeat: three per device
+        if hit is None:
+            if len(seen) >= MATCHED_TOPICS_MAX:
+                seen.clear()
+            hit = seen[topic] = match(topic)
+        return hit
 
     return matches
 
@@ -175,6 +189,65 @@ class _FastClient(aiomqtt.Client):
 
         # registered after aiomqtt's own reader (same thread-safe queue), so it replaces it
         self._loop.call_soon_threadsafe(self._loop.add_reader, sock.fileno(), read_all)
+        if "_packet_write" not in vars(client):  # once per paho client (it opens a socket per reconnection)
+            client._packet_write = _joining_writes(client)
+
+
+_PUBLISH, _DISCONNECT = 0x30, 0xE0
+
+
+def _joining_writes(client: Any) -> Callable[[], Any]:
+    """paho's ``_packet_write`` sending runs of queued packets in one ``send`` instead of one each.
+
+    After a burst of 256 acks read in one wake-up, paho queued 256 PUBACKs and sent them with 256 syscalls. Packets
+    paho acts on once written (QoS 0 PUBLISH, DISCONNECT) and a partly written one are left as they are; the others
+    (PUBACK, QoS 1 PUBLISH, PINGREQ...) need nothing once written, so a run of them leaves as one joined packet.
+    """
+    write = client._packet_write
+
+    def joined() -> Any:
+        try:
+            _join_queued(client._out_packet)
+        except (AttributeError, KeyError, TypeError):  # paho's internals are not the ones this was written for
+            log.warning("paho's packet queue is not as expected; sending its packets one by one from now on")
+            client._packet_write = write
+        return write()
+
+    return joined
+
+
+def _join_queued(queue: Any) -> None:
+    """Replace runs of plain queued packets in paho's ``_out_packet`` by one joined packet each (in place, at the end:
+    a queue that is not as expected raises before anything is changed)."""
+    if len(queue) < 2:
+        return
+    merged: list[Any] = []
+    run: list[Any] = []
+    size = 0
+    for packet in queue:
+        command = packet["command"] & 0xF0
+        plain = packet["pos"] == 0 and command != _DISCONNECT and (command != _PUBLISH or packet["qos"] > 0)
+        if plain and size + packet["to_process"] <= WRITE_BATCH:
+            run.append(packet)
+            size += packet["to_process"]
+            continue
+        _flush_run(run, merged)
+        run, size = ([packet], packet["to_process"]) if plain else ([], 0)
+        if not plain:
+            merged.append(packet)
+    _flush_run(run, merged)
+    if len(merged) < len(queue):
+        queue.clear()
+        queue.extend(merged)
+
+
+def _flush_run(run: list[Any], merged: list[Any]) -> None:
+    if len(run) == 1:
+        merged.append(run[0])
+    elif run:
+        data = b"".join(p["packet"] for p in run)
+        last = run[-1]
+        merged.append({**last, "info": None, "pos": 0, "to_process": len(data), "packet": data})
 
 
 class MqttClient:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from protocols import Ack, AckStatus, DeviceChannel, RejectReason, device_topic
 from source_server.dispatch.clock import server_time
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
-from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED
+from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED, observe_many
 
 PENDING = "pending"
 WENT_OFFLINE = "went_offline"
@@ -40,6 +40,8 @@ _COLUMNS = (
     Delivery.position_ms,
     Delivery.updated_at,
 )
+
+_KEYS = tuple(c.key for c in _COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +110,10 @@ def apply_acks(
     for command_id, devices in by_command.items():
         for chunk in _chunks(sorted(devices), 1000):
             query = select(*_COLUMNS).where(Delivery.command_id == command_id, Delivery.device_id.in_(chunk))
-            for m in db.execute(query).mappings():
-                rows[(m["command_id"], m["device_id"])] = dict(m)
+            for r in db.execute(query):  # plain rows zipped with the keys: RowMapping and dict(m) cost twice as much
+                rows[(r[0], r[1])] = dict(zip(_KEYS, r, strict=True))
     changed: dict[tuple[str, str], tuple[dict[str, Any], set[str]]] = {}
+    latencies: dict[AckStatus, list[float]] = defaultdict(list)
     for item in acks:
         ack = item.ack
         key = (ack.command_id, item.device_id)
@@ -122,12 +125,14 @@ def apply_acks(
         if known is not None and not is_refused_copy(ack):
             known.append(item)
         when = issued[ack.command_id]
-        _LATENCY[ack.status].observe(max(0.0, (item.at - when).total_seconds()))
+        latencies[ack.status].append(max(0.0, (item.at - when).total_seconds()))
         fields = _fields_changed(row, ack, item, when, skews)
         if fields:
             row["updated_at"] = item.at
             fields.add("updated_at")
             changed.setdefault(key, (row, set()))[1].update(fields)
+    for status, seconds in latencies.items():
+        observe_many(_LATENCY[status], seconds)
     _write_changes(db, changed.values())
     return len(changed)
 
