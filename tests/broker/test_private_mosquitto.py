@@ -291,8 +291,9 @@ def test_the_embedded_default_is_mosquitto_when_installed_and_a_setting_forces_e
     assert isinstance(broker_for(base), MosquittoBroker)
     assert isinstance(broker_for(base.model_copy(update={"embedded_broker": "amqtt"})), EmbeddedBroker)
     assert isinstance(broker_for(base.model_copy(update={"embedded_broker": "mosquitto"})), MosquittoBroker)
-    external = broker_for(base.model_copy(update={"mqtt_url": "mqtt://broker:1883", "mqtt_username": "srv"}))
-    assert isinstance(external, ExternalBroker) and external.username == "srv"
+    url = f"mqtt://127.0.0.1:{free_port()}"  # never connected to: only which launcher the URL selects
+    external = broker_for(base.model_copy(update={"mqtt_url": url, "mqtt_username": "srv"}))
+    assert isinstance(external, ExternalBroker) and external.username == "srv" and external.url == url
     # The server logs in with user name == client id (use_username_as_clientid binds them).
     mine = broker_for(base.model_copy(update={"mqtt_client_id": "nguon-a"}))
     assert (mine.username, mine.client_id) == ("nguon-a", "nguon-a")
