@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from source_server.broker import EmbeddedBroker, MosquittoBroker, free_port
+from source_server.broker import mosquitto_binary as find_mosquitto
 
 
 def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
@@ -32,7 +33,7 @@ def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
 
 def mosquitto_binary() -> str:
     """Path of the mosquitto binary; fails (not skips) when it is missing: CI must install it."""
-    path = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    path = find_mosquitto()
     if path is None:
         raise RuntimeError("mosquitto is not installed (apt-get install mosquitto); .ci/run installs it")
     return path
