@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from protocols.exceptions import PayloadError
 from protocols.priority import OriginLevel, PreemptPolicy, Priority
@@ -68,6 +68,23 @@ class DeviceKind(StrEnum):
     EBOARD = "eboard"
 
 
+class Capability(StrEnum):
+    """What a device can render (PROTOCOL.md §4.1). Announced in its online state; a device that announces
+    none is taken to have its kind's defaults (the server's kind table: speaker → audio; eboard → text, image,
+    video). A ``play`` is only ever sent to devices that can render its content."""
+
+    AUDIO = "audio"
+    """Stored audio files (``media`` with an ``audio/*`` content type)."""
+    TEXT = "text"
+    """Text frames (``media`` with a ``text/*`` content type)."""
+    IMAGE = "image"
+    """Still images (``media`` with an ``image/*`` content type)."""
+    VIDEO = "video"
+    """Video files (``media`` with a ``video/*`` content type)."""
+    STREAM = "stream"
+    """Live audio by reference (``stream`` instead of ``media``)."""
+
+
 class StateMessage(_Incoming):
     """Retained presence on ``dev/{id}/state``: the Will says offline, the first publish online."""
 
@@ -79,6 +96,17 @@ class StateMessage(_Incoming):
     vendor: str | None = Field(default=None, max_length=64)
     model: str | None = Field(default=None, max_length=64)
     heartbeat_s: int | None = Field(default=None, ge=5, le=3600)
+    capabilities: tuple[Capability, ...] | None = Field(default=None, max_length=16)
+    """What the device can render; absent = its kind's defaults. Unknown names are dropped, not refused (a
+    newer device may know more than this server), so one new capability never makes a whole state unreadable."""
+
+    @field_validator("capabilities", mode="before")
+    @classmethod
+    def _known_capabilities(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            known = {c.value for c in Capability}
+            return tuple(dict.fromkeys(v for v in value if isinstance(v, str) and v in known))
+        return value
 
 
 class Telemetry(_Incoming):
@@ -182,7 +210,9 @@ class CommandType(StrEnum):
 
 
 class MediaRef(_Outgoing):
-    """Audio by reference: the device downloads ``url``, checks ``sha256`` and ``size``, caches by hash."""
+    """A stored file by reference (audio, a text frame, an image, a video; ``content_type`` says which): the
+    device downloads ``url``, checks ``sha256`` and ``size``, caches by hash. ``duration_ms`` is how long it
+    plays or stays on screen."""
 
     url: str = Field(min_length=1, max_length=2000)
     sha256: Sha256Hex
@@ -191,14 +221,38 @@ class MediaRef(_Outgoing):
     content_type: str = "audio/mpeg"
 
 
-class PlayBody(_Outgoing):
-    """Play a media file at ``start_at`` (device clock, UTC), or as soon as it is downloaded."""
+class StreamRef(_Outgoing):
+    """A live stream by reference (Icecast/HTTP): the device connects to ``url`` and plays until stopped, or
+    for ``duration_ms`` when given. Nothing to download or hash-check; no cache."""
 
-    media: MediaRef
+    url: str = Field(min_length=1, max_length=2000)
+    content_type: str = Field(default="audio/mpeg", max_length=100)
+    duration_ms: int | None = Field(default=None, gt=0)
+
+
+class PlayBody(_Outgoing):
+    """Play content at ``start_at`` (device clock, UTC), or as soon as it is ready: a stored file (``media``)
+    or a live stream (``stream``), exactly one of them. The content type chooses the device's renderer."""
+
+    media: MediaRef | None = None
+    stream: StreamRef | None = None
     title: str = Field(default="", max_length=200)
     start_at: UtcDatetime | None = None
     on_preempt: PreemptPolicy = PreemptPolicy.RESUME
     volume: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_content(self) -> PlayBody:
+        if (self.media is None) == (self.stream is None):
+            raise ValueError("a play carries exactly one of media and stream")
+        return self
+
+    @property
+    def content_type(self) -> str:
+        """The content type of what is played (the media's or the stream's)."""
+        ref = self.media if self.media is not None else self.stream
+        assert ref is not None  # the validator guarantees one
+        return ref.content_type
 
 
 class StopBody(_Outgoing):
