@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +13,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +70,22 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+async def dispose_when_idle(engine: Engine, *, timeout_s: float = 10.0) -> None:
+    """Dispose ``engine`` once no connection is checked out, waiting up to ``timeout_s``.
+
+    A worker thread that a stopping task left behind (``asyncio.to_thread`` runs on after its awaiting task is
+    cancelled) may still hold a connection; disposing under it would leave that connection to the garbage
+    collector, open, when it is checked in to the discarded pool."""
+    checkedout = getattr(engine.pool, "checkedout", None)
+    if checkedout is not None:
+        deadline = time.monotonic() + timeout_s
+        while checkedout() > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if checkedout() > 0:
+            log.warning("disposing the database engine with %d connection(s) still in use", checkedout())
+    engine.dispose()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

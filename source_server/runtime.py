@@ -20,7 +20,7 @@ from source_server.audio.tts_setup import build_chain
 from source_server.broker import BrokerLauncher, broker_for
 from source_server.bulletins.service import seed_categories
 from source_server.config import Settings
-from source_server.db import make_engine, make_sessionmaker, utcnow
+from source_server.db import dispose_when_idle, make_engine, make_sessionmaker, utcnow
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.tasks import Dispatcher
 from source_server.events import EventHub
@@ -98,7 +98,7 @@ class Runtime:
         await self.dispatcher.stop()
         await self.presence.stop()
         await self.broker.stop()
-        self.engine.dispose()
+        await dispose_when_idle(self.engine)
 
     def _on_connection(self, connected: bool) -> None:
         self.presence.on_broker_connection(connected, utcnow())
