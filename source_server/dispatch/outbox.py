@@ -201,14 +201,12 @@ class Lane:
             live = unsent & (OutboxMessage.not_after.is_(None) | (OutboxMessage.not_after > now))
             rows = db.execute(
                 select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload, OutboxMessage.qos,
-                       OutboxMessage.retain).where(live).order_by(OutboxMessage.id).limit(self.policy.batch)
+                       OutboxMessage.retain, OutboxMessage.created_at)
+                .where(live).order_by(OutboxMessage.id).limit(self.policy.batch)
             ).all()  # fmt: skip
-            count, oldest = db.execute(
-                select(func.count(), func.min(OutboxMessage.created_at)).select_from(OutboxMessage).where(live)
-            ).one()
-        self._pending.set(count or 0)
-        self._oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
-        return [OutboxRow(*row) for row in rows]
+            self._pending.set(db.scalar(select(func.count()).select_from(OutboxMessage).where(live)) or 0)
+        self._oldest.set(max(0.0, (now - rows[0][5]).total_seconds()) if rows else 0.0)  # ids grow with time
+        return [OutboxRow(*row[:5]) for row in rows]
 
     def _mark(self, sent: list[int], failed: int | None, error: str) -> None:
         now = utcnow()
