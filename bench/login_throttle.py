@@ -22,7 +22,8 @@ from sqlalchemy import insert, select
 from source_server.accounts.models import AuditEntry, User
 from source_server.accounts.passwords import verify_password
 from source_server.accounts.service import Role, create_user
-from source_server.accounts.sessions import AuthSettings, authenticate
+from source_server.accounts.sessions import authenticate
+from source_server.config import Settings
 from source_server.db import make_engine, make_sessionmaker, utcnow
 from source_server.migrate import upgrade
 
@@ -57,7 +58,7 @@ def main() -> None:
         if args.no_index:
             with engine.begin() as conn:
                 conn.exec_driver_sql("DROP INDEX ix_audit_log_object_action_at")
-        cfg = AuthSettings()
+        cfg = Settings()
         cases = (
             ("unknown address", "198.51.100.1", "guess"),
             ("known address, right password", "192.0.2.50", PASSWORD),

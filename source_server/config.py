@@ -1,7 +1,9 @@
-"""One settings object for the whole server (environment prefix ``NGUON_``)."""
+"""One settings object for the whole server (environment prefix ``NGUON_``): storage, broker, presence, programme,
+text to speech and log-in; production refuses missing secrets and unsafe values."""
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -78,9 +80,70 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     max_audio_seconds: int = 3600
 
+    # Text to speech (``audio.tts_setup.build_chain``).
+    tts_engines: str = "edge,espeak"
+    """Comma-separated engine names, tried in this order: ``edge`` (online neural voices), ``espeak`` (offline)."""
+    tts_edge_connect_timeout_s: float = Field(default=3.0, gt=0)
+    """How long to wait for the edge-tts service before falling back: short, since in a closed network it never answers."""
+    tts_edge_receive_timeout_s: float = Field(default=30.0, gt=0)
+    tts_espeak_rate_wpm: int = Field(default=150, ge=80, le=450)
+    """Speaking rate of espeak-ng; slower than its 175 default, for horns in the open."""
+    tts_max_chars: int = Field(default=20_000, ge=1)
+    """Longest text accepted (about 25 minutes of speech)."""
+    tts_unavailable_cooldown_s: float = Field(default=60.0, ge=0)
+    """An engine found unreachable is skipped this long (and the skip recorded) instead of being waited on again."""
+
+    # Browser sessions and log-in throttling (``accounts.sessions``; its docstring tells the rules).
+    session_idle_s: int = Field(default=8 * 3600, gt=0)
+    session_absolute_s: int = Field(default=24 * 3600, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    """Failures of one user name from one address that lock that address out for ``login_lockout_s``."""
+    login_window_s: int = Field(default=15 * 60, gt=0)
+    login_lockout_s: int = Field(default=15 * 60, ge=0)
+    login_user_max_failures: int = Field(default=50, ge=1)
+    """Failures of one user name from all addresses within the window past which unknown addresses are slowed."""
+    login_user_throttle_s: float = Field(default=30.0, ge=0)
+    """While slowed: one try per this many seconds for the user name from addresses it never logged in from."""
+    login_known_source_days: int = Field(default=90, ge=0)
+    """An address the user logged in from successfully within this many days is never slowed."""
+    login_failure_delay_s: float = Field(default=0.5, ge=0, le=10)
+    """A constant pause after each failed log-in (slows guessing)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is believed (e.g.
+    ``10.0.0.5,192.168.10.0/24``); empty: the TCP peer is the client. (uvicorn with its defaults already applies
+    ``X-Forwarded-For`` from 127.0.0.1 before the app sees the request.)"""
+
+    @property
+    def tts_engine_names(self) -> list[str]:
+        """The configured TTS engine names, in order."""
+        return [n.strip().lower() for n in self.tts_engines.split(",") if n.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """``trusted_proxies`` parsed."""
+        return _networks(self.trusted_proxies)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        try:
+            self.trusted_proxy_networks  # noqa: B018 (parsed here so a typo stops the start, not each request)
+        except ValueError as exc:
+            raise ValueError(f"NGUON_TRUSTED_PROXIES: {exc}") from None
+        if self.session_idle_s > self.session_absolute_s:
+            raise ValueError("NGUON_SESSION_IDLE_S must not exceed NGUON_SESSION_ABSOLUTE_S")
+        if not self.tts_engine_names:
+            raise ValueError("NGUON_TTS_ENGINES names no engine (e.g. edge,espeak)")
+        return self
+
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
         if self.env == "production":
+            everyone = [str(n) for n in self.trusted_proxy_networks if n.prefixlen == 0]
+            if everyone:
+                raise ValueError(
+                    f"production refuses NGUON_TRUSTED_PROXIES={','.join(everyone)}: anyone could then choose the "
+                    "address log-in throttling and the audit log see; list the reverse proxies' own addresses"
+                )
             missing = []
             if not self.database_url:
                 missing.append("NGUON_DATABASE_URL")
@@ -113,6 +176,11 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Base URL for links devices follow."""
         return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+
+@lru_cache(maxsize=8)
+def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
 
 
 @lru_cache

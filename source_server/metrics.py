@@ -39,7 +39,28 @@ DB_WRITE_LAG = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
     registry=REGISTRY,
 )
-OUTBOX_PENDING = Gauge("nguon_outbox_pending", "Outbox messages not yet published", registry=REGISTRY)
+OUTBOX_PENDING = Gauge(
+    "nguon_outbox_pending", "Outbox messages not yet sent and not expired, by transport", ["transport"],
+    registry=REGISTRY,
+)  # fmt: skip
+OUTBOX_OLDEST_AGE = Gauge(
+    "nguon_outbox_oldest_pending_age_seconds",
+    "Age of the oldest outbox message waiting, by transport (grows while an endpoint is down)",
+    ["transport"],
+    registry=REGISTRY,
+)
+OUTBOX_SENT = Counter("nguon_outbox_sent_total", "Outbox messages sent, by transport", ["transport"], registry=REGISTRY)
+OUTBOX_FAILURES = Counter(
+    "nguon_outbox_failures_total", "Outbox send attempts that failed (retried later), by transport", ["transport"],
+    registry=REGISTRY,
+)  # fmt: skip
+OUTBOX_SEND_SECONDS = Histogram(
+    "nguon_outbox_send_seconds",
+    "Time one transport took to send one batch of the outbox, by transport",
+    ["transport"],
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+    registry=REGISTRY,
+)
 REFUSED_COPIES = Counter(
     "nguon_refused_copies_total",
     "Acks of command copies a device refused before their signature was proven (someone publishes on its command "

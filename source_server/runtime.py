@@ -48,7 +48,7 @@ class Runtime:
         """``NGUON_MQTT_URL``, else a private Mosquitto kept in step with the registry (amqtt as the fallback)."""
         self.signer = load_signing_key(settings)
         self.media = MediaStore(settings.media_dir)
-        self.tts = build_chain()
+        self.tts = build_chain(settings)
         """Text to speech: the engines of ``NGUON_TTS_ENGINES`` in order (edge-tts, then espeak-ng)."""
         self.hub = EventHub()
         self.mqtt = MqttClient(

@@ -1,5 +1,6 @@
 """Browser log-in: password check with throttling, server-side sessions, CSRF tokens (no HTTP here).
 
+The numbers are ``config.Settings``' (``NGUON_SESSION_*``, ``NGUON_LOGIN_*``, ``NGUON_TRUSTED_PROXIES``).
 Throttling is read from the append-only audit log (every attempt is audited, ``source_ip`` included) and is
 keyed by user name AND source address, so a stranger cannot lock a user out of log-ins from elsewhere:
 
@@ -21,39 +22,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from source_server.accounts.models import AuditEntry, User, WebSession
 from source_server.accounts.passwords import verify_password
 from source_server.accounts.service import Principal, audit, hash_token, principal_for_user
+from source_server.config import Settings
 from source_server.db import utcnow
-
-
-class AuthSettings(BaseSettings):
-    """Session and log-in throttling settings (environment prefix ``NGUON_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="NGUON_", env_file=".env", extra="ignore")
-
-    session_idle_s: int = 8 * 3600
-    session_absolute_s: int = 24 * 3600
-    login_max_failures: int = 5
-    """Failures of one user name from one address that lock that address out for ``login_lockout_s``."""
-    login_window_s: int = 15 * 60
-    login_lockout_s: int = 15 * 60
-    login_user_max_failures: int = 50
-    """Failures of one user name from all addresses within the window past which unknown addresses are slowed."""
-    login_user_throttle_s: float = 30.0
-    """While slowed: one try per this many seconds for the user name from addresses it never logged in from."""
-    login_known_source_days: int = 90
-    """An address the user logged in from successfully within this many days is never slowed."""
-    login_failure_delay_s: float = 0.5
-    """A constant pause after each failed log-in (slows guessing)."""
-    trusted_proxies: str = ""
-    """Comma-separated addresses or networks of reverse proxies whose ``X-Forwarded-For`` is believed (e.g.
-    ``10.0.0.5,192.168.10.0/24``); empty: the TCP peer is the client. (uvicorn with its defaults already applies
-    ``X-Forwarded-For`` from 127.0.0.1 before the app sees the request.)"""
 
 
 class LoginResult(StrEnum):
@@ -94,7 +70,7 @@ def _last(db: Session, username: str, actions: tuple[str, ...], *, ip: str | Non
 
 
 def locked_until(
-    db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime | None = None
+    db: Session, *, username: str, ip: str | None, cfg: Settings, now: datetime | None = None
 ) -> datetime | None:
     """When the lockout of ``username`` from ``ip`` ends, or None when that pair is not locked."""
     now = now or utcnow()
@@ -114,13 +90,13 @@ def _failures(db: Session, *, username: str, since: datetime, ip: str | None) ->
     return db.scalar(q) or 0
 
 
-def _recent_failures(db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime) -> int:
+def _recent_failures(db: Session, *, username: str, ip: str | None, cfg: Settings, now: datetime) -> int:
     since = now - timedelta(seconds=cfg.login_window_s)
     reset = _last(db, username, ("login.success", "login.lockout"), ip=ip)
     return _failures(db, username=username, since=max(since, reset) if reset else since, ip=ip)
 
 
-def _slowed(db: Session, *, username: str, ip: str | None, cfg: AuthSettings, now: datetime) -> bool:
+def _slowed(db: Session, *, username: str, ip: str | None, cfg: Settings, now: datetime) -> bool:
     """True when the user name is under a distributed attack and this address must wait its turn."""
     window_start = now - timedelta(seconds=cfg.login_window_s)
     if _failures(db, username=username, since=window_start, ip=ANY_SOURCE) < cfg.login_user_max_failures:
@@ -134,7 +110,7 @@ def _slowed(db: Session, *, username: str, ip: str | None, cfg: AuthSettings, no
 
 
 def authenticate(
-    db: Session, *, username: str, password: str, ip: str | None, cfg: AuthSettings
+    db: Session, *, username: str, password: str, ip: str | None, cfg: Settings
 ) -> tuple[LoginResult, User | None]:
     """Check a password with per-address lockout and per-user-name slowing; every outcome is audited (the caller
     commits even on failure)."""
@@ -177,7 +153,7 @@ def authenticate(
     return LoginResult.FAILED, None
 
 
-def create_session(db: Session, *, user: User, ip: str | None, user_agent: str, cfg: AuthSettings) -> str:
+def create_session(db: Session, *, user: User, ip: str | None, user_agent: str, cfg: Settings) -> str:
     """A new session for ``user``; returns the cookie value (only its hash is stored)."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
@@ -205,7 +181,7 @@ class SessionState(StrEnum):
     EXPIRED = "expired"
 
 
-def resolve_session(db: Session, *, sid: str, cfg: AuthSettings) -> SessionInfo | SessionState:
+def resolve_session(db: Session, *, sid: str, cfg: Settings) -> SessionInfo | SessionState:
     """The session of a cookie value, refreshing its last-seen time; expired sessions are deleted."""
     row = db.get(WebSession, hash_token(sid)) if sid else None
     if row is None:

@@ -1,4 +1,4 @@
-"""Tables of dispatch: media, commands, per-device deliveries and the outbox of MQTT publishes."""
+"""Tables of dispatch: media, commands, per-device deliveries and the outbox (MQTT publishes and other transports)."""
 
 from __future__ import annotations
 
@@ -75,12 +75,19 @@ class Delivery(Base):
 
 
 class OutboxMessage(Base):
-    """A publish that must leave the house: written in the same transaction as its cause, sent after."""
+    """A message that must leave the house: written in the same transaction as its cause, sent after by its lane.
+
+    One table for every transport; each transport's rows are sent by their own lane (``dispatch.outbox``), so a
+    slow or dead endpoint of one transport never delays another's."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_transport_sent_at", "transport", "sent_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    transport: Mapped[str] = mapped_column(String(32), default="mqtt", server_default="mqtt")
+    """Which transport sends it (``mqtt`` for device commands; see ``Dispatcher.register``)."""
     topic: Mapped[str] = mapped_column(String(255))
+    """Where it goes, in the transport's terms: an MQTT topic, or a path under an HTTP transport's base URL."""
     payload: Mapped[str] = mapped_column(Text)
     qos: Mapped[int] = mapped_column(Integer, default=1)
     retain: Mapped[bool] = mapped_column(default=False)

@@ -1,15 +1,13 @@
-"""The dispatcher: publishes the outbox, absorbs acks in batches, re-sends pending commands to returning devices."""
+"""The dispatcher: sends the outbox (one lane per transport), absorbs acks in batches, re-sends to returning devices."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import Ack, AckStatus, SigningKey
@@ -18,31 +16,17 @@ from source_server.db import session_scope, utcnow
 from source_server.dispatch.acks import AckIn, OfflineIn, apply_acks, is_refused_copy, mark_interrupted, resend_pending
 from source_server.dispatch.clock import ClockSkews
 from source_server.dispatch.media import MediaStore
-from source_server.dispatch.models import OutboxMessage
+from source_server.dispatch.outbox import EXPIRED_NOTE, Lane, LanePolicy, Transport
+from source_server.dispatch.transports import MqttTransport, Publisher
 from source_server.fleet.service import record_refused_copies
-from source_server.metrics import (
-    DB_BATCH_SIZE,
-    DB_WRITE_LAG,
-    DELIVERIES_INTERRUPTED,
-    MQTT_OUT,
-    OUTBOX_PENDING,
-    REFUSED_COPIES,
-)
+from source_server.metrics import DB_BATCH_SIZE, DB_WRITE_LAG, DELIVERIES_INTERRUPTED, REFUSED_COPIES
 
 log = logging.getLogger(__name__)
 
-EXPIRED_NOTE = "expired before it could be published"
+__all__ = ["EXPIRED_NOTE", "REFUSED_EVENTS_PER_MINUTE", "Dispatcher", "Publisher"]
+
 REFUSED_EVENTS_PER_MINUTE = 10
 """Refused copies recorded per device and minute (all are counted): a device flooding them fills no table."""
-
-
-class Publisher(Protocol):
-    """What the dispatcher needs of the MQTT client."""
-
-    @property
-    def connected(self) -> bool: ...
-
-    async def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None: ...
 
 
 class Dispatcher:
@@ -77,27 +61,49 @@ class Dispatcher:
         self.clocks = ClockSkews()
         """Each device's clock skew, from its telemetry (R5): ack times are put on the server's timeline."""
         self._refused_window: dict[str, tuple[datetime, int]] = {}
-        self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.lanes: dict[str, Lane] = {}
+        """One lane per registered transport; ``mqtt`` (device commands) is always there."""
+        self.register(
+            MqttTransport(mqtt),
+            LanePolicy(batch=batch, poll_s=poll_s, max_backoff_s=max_backoff_s),
+            before_pass=self._queue_resends,
+        )
+
+    def register(
+        self,
+        transport: Transport,
+        policy: LanePolicy | None = None,
+        *,
+        before_pass: Callable[[], Awaitable[object]] | None = None,
+    ) -> Lane:
+        """Send the outbox rows of ``transport.name`` through ``transport``, in a lane of their own.
+
+        The plug-in point of every way out besides MQTT (the central relay's ``central`` transport): rows written
+        with ``outbox.enqueue(db, transport=<name>, ...)`` are sent by this lane; a lane registered while the
+        dispatcher runs starts at once."""
+        if transport.name in self.lanes:
+            raise ValueError(f"transport {transport.name!r} is already registered")
+        lane = Lane(transport=transport, sessions=self.sessions, policy=policy or LanePolicy(), before_pass=before_pass)
+        self.lanes[lane.name] = lane
+        if self._loop is not None and not self._stopping:
+            lane.start()
+        return lane
 
     async def start(self) -> None:
-        """Start the loops; whatever the outbox still holds unsent is published first."""
+        """Start the loops; whatever the outbox still holds unsent is sent first, each transport in its lane."""
         self._loop = asyncio.get_running_loop()
         self._stopping = False
-        self._wake.set()
-        self._tasks = [
-            asyncio.create_task(self._publish_loop(), name="dispatch-outbox"),
-            asyncio.create_task(self._ack_loop(), name="dispatch-acks"),
-        ]
+        for lane in self.lanes.values():
+            lane.start()
+        self._tasks = [asyncio.create_task(self._ack_loop(), name="dispatch-acks")]
 
     async def stop(self) -> None:
-        """Stop the loops and write the acks still buffered."""
+        """Stop the lanes (each may finish recording what it sent) and the loops; write the acks still buffered."""
         self._stopping = True
-        self._wake.set()
-        if self._tasks:
-            await asyncio.wait(self._tasks[:1], timeout=5)  # let a publish pass record what it sent
+        await asyncio.gather(*(lane.stop() for lane in self.lanes.values()))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -106,18 +112,26 @@ class Dispatcher:
         self._tasks = []
         await self.flush_acks()
 
-    def wake(self) -> None:
-        """New outbox rows, devices back online, or the broker reconnected: look now."""
+    def wake(self, transport: str | None = None) -> None:
+        """New outbox rows, devices back online, or the broker reconnected: ``transport``'s lane (default: all) looks now."""
         if self._loop is None:
             return
+        lanes = (
+            list(self.lanes.values())
+            if transport is None
+            else [self.lanes[transport]]
+            if transport in self.lanes
+            else []
+        )
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is self._loop:
-            self._wake.set()
-        else:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        for lane in lanes:
+            if running is self._loop:
+                lane.wake()
+            else:
+                self._loop.call_soon_threadsafe(lane.wake)
 
     def on_ack(self, device_id: str, ack: Ack, now: datetime) -> None:
         """Buffer one ack; the flush loop writes it within ``ack_flush_s``."""
@@ -138,7 +152,7 @@ class Dispatcher:
     def on_device_online(self, device_id: str) -> None:
         """Schedule a re-send of the device's unexpired pending commands to its own topic."""
         self._online.add(device_id)
-        self.wake()
+        self.wake("mqtt")
 
     @property
     def buffered_acks(self) -> int:
@@ -228,9 +242,13 @@ class Dispatcher:
             except Exception:
                 await asyncio.sleep(min(1.0, self.max_backoff_s))
 
-    def _queue_resends(self, devices: list[str]) -> int:
-        if not devices:
-            return 0
+    async def _queue_resends(self) -> None:
+        """Before each MQTT pass: queue the pending commands of devices back online on their own topics."""
+        online, self._online = self._online, set()
+        if online:
+            await asyncio.to_thread(self._write_resends, sorted(online))
+
+    def _write_resends(self, devices: list[str]) -> int:
         try:
             with session_scope(self.sessions) as db:
                 return resend_pending(db, device_ids=devices, now=utcnow())
@@ -238,75 +256,6 @@ class Dispatcher:
             self._online.update(devices)
             raise
 
-    def _next_batch(self) -> list[tuple[int, str, str, int, bool]]:
-        now = utcnow()
-        with session_scope(self.sessions) as db:
-            unsent = OutboxMessage.sent_at.is_(None)
-            db.execute(
-                update(OutboxMessage)
-                .where(unsent, OutboxMessage.not_after <= now, OutboxMessage.last_error.is_distinct_from(EXPIRED_NOTE))
-                .values(last_error=EXPIRED_NOTE)
-            )
-            live = unsent & (OutboxMessage.not_after.is_(None) | (OutboxMessage.not_after > now))
-            rows = db.execute(
-                select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.payload, OutboxMessage.qos,
-                       OutboxMessage.retain).where(live).order_by(OutboxMessage.id).limit(self.batch)
-            ).all()  # fmt: skip
-            OUTBOX_PENDING.set(db.scalar(select(func.count()).select_from(OutboxMessage).where(live)) or 0)
-        return list(rows)
-
-    def _mark(self, sent: list[int], failed: int | None, error: str | None) -> None:
-        now = utcnow()
-        with session_scope(self.sessions) as db:
-            if sent:
-                db.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(sent))
-                    .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
-                )
-            if failed is not None:
-                db.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == failed)
-                    .values(attempts=OutboxMessage.attempts + 1, last_error=(error or "")[:500])
-                )
-
     async def publish_pending(self) -> bool:
-        """Publish one batch of the outbox, oldest first; False when a publish failed (retry later)."""
-        online, self._online = self._online, set()
-        if online:
-            await asyncio.to_thread(self._queue_resends, sorted(online))
-        while True:
-            rows = await asyncio.to_thread(self._next_batch)
-            if not rows:
-                return True
-            sent: list[int] = []
-            try:
-                for row_id, topic, payload, qos, retain in rows:
-                    await self.mqtt.publish(topic, payload.encode(), qos, retain)
-                    sent.append(row_id)
-                    MQTT_OUT.labels("cmd").inc()
-            except Exception as exc:
-                failed = rows[len(sent)][0]
-                log.warning("publishing outbox row %s failed: %s", failed, exc)
-                await asyncio.to_thread(self._mark, sent, failed, f"{type(exc).__name__}: {exc}")
-                return False
-            await asyncio.to_thread(self._mark, sent, None, None)
-            if self._stopping:
-                return True
-
-    async def _publish_loop(self) -> None:
-        backoff = 0.0
-        while not self._stopping:
-            timeout = backoff or self.poll_s
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            self._wake.clear()
-            if self._stopping:
-                return
-            try:
-                ok = await self.publish_pending()
-            except Exception:
-                log.exception("outbox pass failed")
-                ok = False
-            backoff = 0.0 if ok else min(self.max_backoff_s, max(0.1, backoff * 2))
+        """One pass of the MQTT lane: publish its outbox rows, oldest first; False when a publish failed."""
+        return await self.lanes["mqtt"].send_pending()

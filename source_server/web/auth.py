@@ -9,31 +9,25 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response, WebSocket, status
 
 from source_server.accounts.service import ADMIN_ROLES, Principal, audit
-from source_server.accounts.sessions import AuthSettings, SessionInfo, SessionState, csrf_ok, resolve_session
+from source_server.accounts.sessions import SessionInfo, SessionState, csrf_ok, resolve_session
+from source_server.config import Settings
 
 SESSION_COOKIE = "nguon_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_default_settings: AuthSettings | None = None
 
 
-def auth_settings(request: Request | WebSocket) -> AuthSettings:
-    """Session settings: ``app.state.auth_settings`` when set (tests), else from the environment."""
-    global _default_settings
-    cfg = getattr(request.app.state, "auth_settings", None)
-    if isinstance(cfg, AuthSettings):
-        return cfg
-    if _default_settings is None:
-        _default_settings = AuthSettings()
-    return _default_settings
+def auth_settings(request: Request | WebSocket) -> Settings:
+    """The server's settings, where the session and log-in numbers live."""
+    settings: Settings = request.app.state.runtime.settings
+    return settings
 
 
 def _secure(request: Request) -> bool:
@@ -59,11 +53,6 @@ def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
 
 
-@lru_cache(maxsize=8)
-def _networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip())
-
-
 def _trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -80,7 +69,7 @@ def client_ip(request: Request | WebSocket) -> str | None:
     claim). Without trusted proxies anyone could pick the address a lockout is counted against.
     """
     peer = request.client.host if request.client else None
-    networks = _networks(auth_settings(request).trusted_proxies)
+    networks = auth_settings(request).trusted_proxy_networks
     if peer is None or not networks or not _trusted(peer, networks):
         return peer
     hops = [hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]

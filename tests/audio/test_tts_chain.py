@@ -15,12 +15,12 @@ import pytest
 
 from source_server.audio.exceptions import AllEnginesFailed, EngineFailed, TextRejected
 from source_server.audio.ffmpeg import ffmpeg_exe
-from source_server.audio.settings import TtsSettings
 from source_server.audio.speech_join import join_speech
 from source_server.audio.tts import TtsChain, TtsEngine, Voice
 from source_server.audio.tts_edge import EdgeTtsEngine
 from source_server.audio.tts_espeak import EspeakNgEngine
 from source_server.audio.tts_setup import build_chain
+from source_server.config import Settings
 from tests.audio.audio_support import probe
 
 NOTICE = [
@@ -185,8 +185,8 @@ def test_joins_are_click_free_true_silence_between_pieces_faded_to_zero() -> Non
 async def test_the_chain_comes_from_nguon_tts_engines(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NGUON_TTS_ENGINES", "espeak")
     assert [e.name for e in build_chain().engines] == ["espeak"]
-    assert [e.name for e in build_chain(TtsSettings(tts_engines="edge, espeak")).engines] == ["edge", "espeak"]
+    assert [e.name for e in build_chain(Settings(tts_engines="edge, espeak")).engines] == ["edge", "espeak"]
     with pytest.raises(ValueError, match="unknown TTS engine"):
-        build_chain(TtsSettings(tts_engines="espeak,google"))
+        build_chain(Settings(tts_engines="espeak,google"))
     with pytest.raises(EngineFailed):
         await EspeakNgEngine().synthesize("x", "nope")

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from source_server.accounts.models import AuditEntry
 from source_server.accounts.service import Role, create_user, issue_token
 from source_server.broker import free_port
+from source_server.config import Settings
 from source_server.db import session_scope, utcnow
 from source_server.events import EventHub
 from source_server.fleet.models import Alarm, Area, Device, DeviceEvent, Presence
@@ -32,7 +33,7 @@ def make_app(db) -> tuple[FastAPI, EventHub]:
     app = FastAPI()
     app.include_router(router, prefix="/api/v1")
     hub = EventHub()
-    app.state.runtime = SimpleNamespace(sessions=db, hub=hub)
+    app.state.runtime = SimpleNamespace(sessions=db, hub=hub, settings=Settings())  # settings: NGUON_TRUSTED_PROXIES
     return app, hub
 
 

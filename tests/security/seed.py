@@ -134,7 +134,12 @@ def _actor(db: Session, name: str, level: str, grants: list[tuple[Role, str]], *
 
 def build_world(sessions: sessionmaker[Session], data_dir: Path) -> World:
     """Seed the database behind ``sessions`` and return the real app over it (no broker, nothing started)."""
-    settings = Settings(data_dir=data_dir, mqtt_username="nguon-server", mqtt_password="server-secret")
+    settings = Settings(
+        data_dir=data_dir,
+        mqtt_username="nguon-server",
+        mqtt_password="server-secret",
+        login_failure_delay_s=AUTH.login_failure_delay_s,
+    )
     signer = SigningKey.generate("k1")
     store = MediaStore(settings.media_dir)
     actors: dict[str, Actor] = {}
@@ -188,7 +193,6 @@ def build_world(sessions: sessionmaker[Session], data_dir: Path) -> World:
         mqtt=SimpleNamespace(connected=True),
         tts=build_chain(),
     )
-    app.state.auth_settings = AUTH
     return World(
         app=app,
         sessions=sessions,

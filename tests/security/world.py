@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from source_server.accounts.models import User, WebSession
 from source_server.accounts.service import Principal, Role, hash_token
-from source_server.accounts.sessions import AuthSettings, create_session
+from source_server.accounts.sessions import create_session
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.service import BulletinInput
 from source_server.bulletins.workflow import Action
+from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.fleet.models import Alarm
 
@@ -34,7 +35,8 @@ NAMES = {"A": "Pleiku", "B": "Hội Phú"}
 THIRD_COMMUNE = "23626"
 IP = "198.51.100.23"
 PASSWORD = "mật-khẩu-kiểm-thử-2026"
-AUTH = AuthSettings(login_failure_delay_s=0.01)
+AUTH = Settings(login_failure_delay_s=0.01)
+"""The session numbers sessions are created with (the app's own settings carry the same)."""
 
 
 @dataclass

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import SigningKey
 from source_server.accounts.service import Role, create_user
-from source_server.accounts.sessions import AuthSettings
 from source_server.api import api_router
 from source_server.app import STATIC_DIR
 from source_server.audio.tts_setup import build_chain
@@ -34,13 +33,17 @@ def make_app(db: sessionmaker[Session], tmp_path: Path, **auth: object) -> FastA
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    settings = Settings(data_dir=tmp_path, mqtt_username="nguon-server", mqtt_password="server-secret")
+    settings = Settings(
+        data_dir=tmp_path,
+        mqtt_username="nguon-server",
+        mqtt_password="server-secret",
+        **{"login_failure_delay_s": 0.01, **auth},  # type: ignore[arg-type]
+    )
     media, signer = MediaStore(tmp_path / "media"), SigningKey.generate("k-test")
     dispatcher = Dispatcher(sessions=db, settings=settings, mqtt=RecordingPublisher(), signer=signer, media=media)
     app.state.runtime = SimpleNamespace(
         sessions=db, settings=settings, media=media, tts=build_chain(), signer=signer, dispatcher=dispatcher
     )
-    app.state.auth_settings = AuthSettings(**{"login_failure_delay_s": 0.01, **auth})  # type: ignore[arg-type]
     return app
 
 
