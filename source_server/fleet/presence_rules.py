@@ -40,7 +40,6 @@ I/O here: changes go to the journal (:mod:`source_server.fleet.presence_journal`
    session is reported with the status it replaced), opened and cleared here.
 9. A device heard on several sources hangs on one at a time (``source``); another source takes it over only when
    the current one no longer vouches for it, and an offline from one source is not applied while another vouches.
-
 """
 
 from __future__ import annotations
