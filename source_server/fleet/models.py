@@ -100,6 +100,8 @@ class Presence(Base):
     firmware: Mapped[str | None] = mapped_column(String(64))
     volume: Mapped[int | None] = mapped_column(Integer)
     telemetry: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16), default="mqtt", server_default="mqtt")
+    """The presence source the status hangs on (``mqtt``, ``icecast``): its outage shows the device ``unverified``."""
 
 
 class DeviceEvent(Base):

@@ -29,6 +29,7 @@ from source_server.fleet.presence_schemas import (
     UptimeDay,
     UptimeRead,
 )
+from source_server.fleet.presence_state import MQTT
 from source_server.fleet.uptime import LOCAL_TZ, MAX_DAYS, local_today, uptime
 
 router = APIRouter()
@@ -44,6 +45,12 @@ def broker_up(request: Request) -> bool:
     """Whether this server reaches the broker now (statuses are ``unverified`` otherwise); True without a runtime."""
     mqtt = getattr(getattr(request.app.state, "runtime", None), "mqtt", None)
     return mqtt is None or bool(mqtt.connected)
+
+
+def frozen_sources(request: Request) -> frozenset[str]:
+    """Presence sources other than the broker that the server cannot hear now (their devices are ``unverified``)."""
+    presence = getattr(getattr(request.app.state, "runtime", None), "presence", None)
+    return frozenset() if presence is None else presence.frozen_sources() - {MQTT}
 
 
 def _device_or_404(db: SessionDep, user: Principal, device_id: str) -> Device:
@@ -86,6 +93,7 @@ def list_devices(
         offset=offset,
         after=after,
         broker_up=up,
+        frozen=frozen_sources(request),
     )
     next_cursor = items[-1]["id"] if len(items) == limit else None
     return {
@@ -110,7 +118,13 @@ def presence_summary(
     """Counts per status (online, stale, reconnecting, offline, never seen; unverified while the server cannot reach
     the broker) per area of your scope (optionally one kind or vendor)."""
     return queries.summary(
-        db, areas=_areas(user), level=level, kind=kind, vendor=vendor or None, broker_up=broker_up(request)
+        db,
+        areas=_areas(user),
+        level=level,
+        kind=kind,
+        vendor=vendor or None,
+        broker_up=broker_up(request),
+        frozen=frozen_sources(request),
     )
 
 
@@ -128,7 +142,13 @@ def presence_map(
     if commune and not queries.commune_visible(db, commune=commune, areas=areas):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such commune in your area.")
     return queries.map_view(
-        db, areas=areas, commune=commune or None, kind=kind, vendor=vendor or None, broker_up=broker_up(request)
+        db,
+        areas=areas,
+        commune=commune or None,
+        kind=kind,
+        vendor=vendor or None,
+        broker_up=broker_up(request),
+        frozen=frozen_sources(request),
     )
 
 

@@ -1,8 +1,10 @@
 """Read side of presence for the API: scoped device lists, per-area counts, history (no HTTP here).
 
-While the server cannot reach the broker (``broker_up=False``) nobody can tell which devices are connected: a device
-last known ``online``, ``stale`` or ``reconnecting`` is shown ``unverified`` (its ``last_known_status`` says which);
-``offline`` and ``never_seen`` stay what they were. The table keeps the last known status untouched, so nothing has to
+While the server cannot reach the broker (``broker_up=False``) nobody can tell which of the devices whose presence
+comes from it are connected: such a device last known ``online``, ``stale`` or ``reconnecting`` is shown
+``unverified`` (its ``last_known_status`` says which); ``offline`` and ``never_seen`` stay what they were. The same
+holds per source for the other presence sources the server cannot hear (``frozen``); a device whose presence comes
+from a source still heard is shown as it is. The table keeps the last known status untouched, so nothing has to
 be rewritten when the broker comes back.
 """
 
@@ -15,6 +17,7 @@ from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.orm import Session
 
 from source_server.fleet.models import Area, Device, DeviceEvent, Presence
+from source_server.fleet.presence_state import MQTT
 
 STATUSES = ("online", "stale", "reconnecting", "offline", "never_seen", "unverified")
 """Every status a view can show: the stored ones, then ``unverified`` (the broker is unreachable)."""
@@ -24,11 +27,13 @@ STATUS = func.coalesce(Presence.status, "never_seen")
 UNVERIFIABLE = ("online", "stale", "reconnecting")
 
 
-def view_status(broker_up: bool) -> ColumnElement[str]:
-    """The status to show: the stored one, or ``unverified`` for what the broker alone could confirm."""
-    if broker_up:
+def view_status(broker_up: bool, frozen: Collection[str] = ()) -> ColumnElement[str]:
+    """The status to show: the stored one, or ``unverified`` for what only a source we cannot hear could confirm
+    (the broker when ``broker_up`` is false, and every source named in ``frozen``)."""
+    down = set(frozen) | (set() if broker_up else {MQTT})
+    if not down:
         return STATUS
-    return case((STATUS.in_(UNVERIFIABLE), "unverified"), else_=STATUS)
+    return case((STATUS.in_(UNVERIFIABLE) & Presence.source.in_(sorted(down)), "unverified"), else_=STATUS)
 
 
 def in_scope(areas: Collection[str]) -> ColumnElement[bool]:
@@ -63,9 +68,10 @@ def list_devices(
     offset: int = 0,
     after: str | None = None,
     broker_up: bool = True,
+    frozen: Collection[str] = (),
 ) -> tuple[list[dict[str, Any]], int]:
     """Devices with their presence, ordered by id, and the total matching the filters (before paging)."""
-    shown = view_status(broker_up)
+    shown = view_status(broker_up, frozen)
     query = _device_query(areas, shown)
     if status:
         query = query.where(shown == status)
@@ -118,10 +124,11 @@ def summary(
     vendor: str | None = None,
     kind: str | None = None,
     broker_up: bool = True,
+    frozen: Collection[str] = (),
 ) -> dict[str, Any]:
     """Counts per area of ``level`` (commune or province), per status, overall and by kind: one GROUP BY."""
     col = LEVELS[level]
-    shown = view_status(broker_up)
+    shown = view_status(broker_up, frozen)
     query = (
         select(col, Device.kind, shown, func.count())
         .select_from(Device)
@@ -182,6 +189,7 @@ def map_view(
     kind: str | None = None,
     vendor: str | None = None,
     broker_up: bool = True,
+    frozen: Collection[str] = (),
 ) -> dict[str, Any]:
     """What the offline map draws: one point per commune (mean position, counts) or, for one commune, its devices.
 
@@ -192,7 +200,7 @@ def map_view(
         where.append(Device.kind == kind)
     if vendor:
         where.append(Device.vendor == vendor)
-    shown = view_status(broker_up)
+    shown = view_status(broker_up, frozen)
     if commune:
         rows = db.execute(
             select(Device.id, Device.name, Device.lat, Device.lon, shown, Device.kind)
