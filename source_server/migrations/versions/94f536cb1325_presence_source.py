@@ -3,7 +3,7 @@
 Existing rows all came from the broker: the server default fills them with ``mqtt``.
 
 Revision ID: 94f536cb1325
-Revises: d5e1a7c3b902
+Revises: 6b74b6702a92
 Create Date: 2026-12-05 02:45:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "94f536cb1325"
-down_revision = "d5e1a7c3b902"
+down_revision = "6b74b6702a92"
 branch_labels = None
 depends_on = None
 
