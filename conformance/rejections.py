@@ -7,8 +7,9 @@ import json
 from datetime import timedelta
 
 from conformance.kit import Kit, b64url, new_id, now
+from conformance.media import Media
 from conformance.report import ClauseResult
-from protocols import SigningKey, area_cmd_topic, group_cmd_topic
+from protocols import Capability, SigningKey, area_cmd_topic, group_cmd_topic
 
 ACTING = {"received", "downloaded", "started", "done", "preempted", "failed", "expired"}
 """Statuses that say the device took a command as valid."""
@@ -127,6 +128,37 @@ async def unknown_type(kit: Kit) -> ClauseResult:
     cid = new_id("type")
     return await _expect_rejection(kit, r, kit.sign(kit.payload("dance", {"style": "xoe"}, cid=cid)), cid,
                                    {"unsupported_type"})  # fmt: skip
+
+
+_FOREIGN: list[tuple[Capability | None, Media]] = [
+    (Capability.TEXT, Media("frame.txt", "Thông báo: cắt điện từ 8 giờ đến 11 giờ".encode(), 3000,
+                            "text/plain; charset=utf-8")),
+    (Capability.IMAGE, Media("frame.png", b"\x89PNG\r\n\x1a\n" + bytes(64), 3000, "image/png")),
+    (Capability.AUDIO, Media("other.mp3", b"ID3\x04" + bytes(2000), 3000, "audio/mpeg")),
+    (Capability.VIDEO, Media("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(2000), 3000, "video/mp4")),
+    (None, Media("data.bin", bytes(range(256)), 3000, "application/x-nguon-conformance")),
+]  # fmt: skip
+"""Content to offer a device that does not announce rendering it, in order of preference; the last one (a type no
+capability covers) when it announces everything."""
+
+
+async def unsupported_content(kit: Kit) -> ClauseResult:
+    """§3.1/§4.4: a device that announces its capabilities refuses a play of content it does not render
+    (``unsupported_content``), before anything else: no ``received``, no download."""
+    r = ClauseResult("reject.unsupported_content", "content it does not announce rendering is refused", "§3.1, §4.4")
+    online = [s.state for s in kit.observer.states() if s.state is not None and s.state.online]
+    announced = online[-1].capabilities if online else None
+    if announced is None:
+        return r.skipped("the device announces no capabilities (§3.1): its kind's defaults apply, nothing to judge")
+    r.saw(f"announced capabilities: {[c.value for c in announced]}")
+    cap, media = next((c, m) for c, m in _FOREIGN if c not in announced)
+    cid = new_id("content")
+    body = {"media": kit.media.media_ref(media), "title": "conformance: not for this device"}
+    r.saw(f"a play of {media.content_type} ({cap.value if cap else 'no capability'}), {media.name}")
+    await _expect_rejection(kit, r, kit.sign(kit.payload("play", body, cid=cid)), cid, {"unsupported_content"})
+    if kit.media.got(media.name):
+        r.failed("it downloaded the content first; §4.4: refused before anything else happens, nothing downloaded")
+    return r
 
 
 async def _expect_accepted(kit: Kit, r: ClauseResult, raw: bytes, cid: str, topic: str | None = None) -> bool:

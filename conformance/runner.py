@@ -186,6 +186,7 @@ async def _clauses(kit: Kit, report: Report, opts: Options, say: Echo, restart: 
         ("reject.other_device", lambda: rejections.other_device(kit)),
         ("reject.other_commune", lambda: rejections.other_commune(kit)),
         ("reject.unknown_type", lambda: rejections.unknown_type(kit)),
+        ("reject.unsupported_content", lambda: rejections.unsupported_content(kit)),
         ("subscribe.fanout", lambda: rejections.fanout(kit)),
         ("reject.oversized", lambda: rejections.oversized(kit)),
         ("accept.unknown_field_envelope", lambda: rejections.unknown_field(kit, where="envelope")),

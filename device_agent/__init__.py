@@ -9,16 +9,26 @@ from device_agent.agent import Agent, KillMode
 from device_agent.backoff import Backoff
 from device_agent.cache import DirCache, MediaCache, MemoryCache
 from device_agent.config import AckHook, AgentConfig
-from device_agent.exceptions import AgentError, ConnectionLost, ConnectRefused, MediaError, MqttError
+from device_agent.exceptions import AgentError, ConnectionLost, ConnectRefused, MediaError, MqttError, RenderError
 from device_agent.media import Fetcher, HttpFetcher, SharedFetcher, verify
 from device_agent.mqtt import BrokerAddress, MqttClient, Will, parse_broker_url
 from device_agent.player import CommandPlayer, NullPlayer, Playable, Player, make_player
+from device_agent.renderers import (
+    AudioRenderer,
+    FrameRenderer,
+    Renderer,
+    Renderers,
+    StreamRenderer,
+    VideoRenderer,
+    default_renderers,
+)
 
 __all__ = [
     "AckHook",
     "Agent",
     "AgentConfig",
     "AgentError",
+    "AudioRenderer",
     "Backoff",
     "BrokerAddress",
     "CommandPlayer",
@@ -26,6 +36,7 @@ __all__ = [
     "ConnectionLost",
     "DirCache",
     "Fetcher",
+    "FrameRenderer",
     "HttpFetcher",
     "KillMode",
     "MediaCache",
@@ -36,8 +47,14 @@ __all__ = [
     "NullPlayer",
     "Playable",
     "Player",
+    "RenderError",
+    "Renderer",
+    "Renderers",
     "SharedFetcher",
+    "StreamRenderer",
+    "VideoRenderer",
     "Will",
+    "default_renderers",
     "make_player",
     "parse_broker_url",
     "verify",

@@ -12,20 +12,21 @@ import random
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 
 from device_agent.backoff import Backoff
 from device_agent.cache import DirCache, MediaCache, MemoryCache
 from device_agent.config import AgentConfig
-from device_agent.exceptions import MediaError, MqttError
+from device_agent.exceptions import MediaError, MqttError, RenderError
 from device_agent.media import Fetcher, HttpFetcher
 from device_agent.mqtt import MqttClient, Will
 from device_agent.playback import Item, Programme
 from device_agent.player import NullPlayer, Playable
+from device_agent.renderers import OPEN_ENDED_MS, Renderers, default_renderers
 from device_agent.state import AgentState, Checkpoint
 from protocols import (
     Ack,
@@ -35,6 +36,7 @@ from protocols import (
     CommandType,
     DeviceChannel,
     DeviceIdentity,
+    MediaRef,
     PlayBody,
     RebootBody,
     RejectReason,
@@ -89,9 +91,17 @@ class Agent:
             else MemoryCache(config.cache_max_bytes)
         )
         self.player = config.player or NullPlayer()
+        self.renderers = Renderers(
+            config.renderers
+            if config.renderers is not None
+            else default_renderers(
+                config.kind, self.player, frame_dir=config.frame_dir, stream_player=config.stream_player
+            ),
+            config.capabilities,
+        )
         self.volume = config.volume
         self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s)
-        self.programme = Programme(player=self.player, now=self.now, emit=self._ack)
+        self.programme = Programme(player=self.renderers, now=self.now, emit=self._ack)
         self.session = 0
         self.connections = 0
         self.last_error: Exception | None = None
@@ -240,6 +250,7 @@ class Agent:
             online = StateMessage(
                 online=True, session=session, at=self.now(), kind=cfg.kind, firmware=cfg.firmware,
                 vendor=cfg.vendor, model=cfg.model, heartbeat_s=hb if 5 <= hb <= 3600 else None,
+                capabilities=self.renderers.capabilities,
             )  # fmt: skip
             await client.publish(self.topics[DeviceChannel.STATE], dump(online), qos=1, retain=True)
         except BaseException:
@@ -370,7 +381,10 @@ class Agent:
             return
         if isinstance(body, PlayBody):
             self._received += 1
-            self._spawn(self._fetch_and_queue(cmd, body, self._received))
+            if body.media is None:
+                self._queue(cmd, body, self._received, None)
+            else:
+                self._spawn(self._fetch_and_queue(cmd, body.media, body, self._received))
 
     def _refuse_copy(self, claimed: str, reason: RejectReason) -> None:
         """Ack an unverified copy ``rejected`` under the id it claims, at most ``refused_acks_per_minute`` (R2).
@@ -456,7 +470,10 @@ class Agent:
     def _handle_command(self, topic: str, payload: bytes) -> None:
         now = self.now()
         try:
-            cmd = check_command(self._open(payload), identity=self.identity, replay=self.state.replay, now=now)
+            cmd = check_command(
+                self._open(payload), identity=self.identity, replay=self.state.replay, now=now,
+                can_render=self.renderers.can_render,
+            )  # fmt: skip
         except CommandRejected as exc:
             cid = exc.command_id
             if cid is None:  # failed before its signature was proven: proves nothing about the id it claims
@@ -472,35 +489,47 @@ class Agent:
         self._ack(cmd.id, AckStatus.RECEIVED)
         kind = CommandType(cmd.type)
         self.state.hold(self._last_ack[cmd.id], cmd.exp, payload.decode() if kind == CommandType.PLAY else None)
-        body = cmd.parsed_body()
-        if kind == CommandType.PLAY:
-            assert isinstance(body, PlayBody)
-            self._received += 1
-            data = self.cache.get(body.media.sha256)
-            if data is None:
-                self._spawn(self._fetch_and_queue(cmd, body, self._received))
-            else:  # cached: queued (and started, when due) before the command's PUBACK leaves, all in one write
-                self._queue(cmd, body, self._received, data)
-        elif kind == CommandType.STOP:
-            assert isinstance(body, StopBody)
-            stopped = self.programme.stop(body.command_id)
-            self._ack(cmd.id, AckStatus.DONE, None if stopped else "nothing_to_stop")
-        elif kind == CommandType.SET_VOLUME:
-            assert isinstance(body, SetVolumeBody)
-            self.volume = body.volume
-            self._ack(cmd.id, AckStatus.DONE)
-        else:
-            assert isinstance(body, RebootBody)
-            self._spawn(self._reboot(cmd.id, body.delay_s))
+        self.HANDLERS[kind](self, cmd, cmd.parsed_body())
+
+    # -- command handlers (one per type; ``check_command`` has parsed the body into the type's model) -----------
+
+    def _on_play(self, cmd: CommandPayload, body: PlayBody) -> None:
+        self._received += 1
+        if body.media is None:  # a live stream: nothing to download
+            self._queue(cmd, body, self._received, None)
+            return
+        data = self.cache.get(body.media.sha256)
+        if data is None:
+            self._spawn(self._fetch_and_queue(cmd, body.media, body, self._received))
+        else:  # cached: queued (and started, when due) before the command's PUBACK leaves, all in one write
+            self._queue(cmd, body, self._received, data)
+
+    def _on_stop(self, cmd: CommandPayload, body: StopBody) -> None:
+        stopped = self.programme.stop(body.command_id)
+        self._ack(cmd.id, AckStatus.DONE, None if stopped else "nothing_to_stop")
+
+    def _on_set_volume(self, cmd: CommandPayload, body: SetVolumeBody) -> None:
+        self.volume = body.volume
+        self._ack(cmd.id, AckStatus.DONE)
+
+    def _on_reboot(self, cmd: CommandPayload, body: RebootBody) -> None:
+        self._spawn(self._reboot(cmd.id, body.delay_s))
+
+    HANDLERS: ClassVar[dict[CommandType, Callable[[Agent, CommandPayload, Any], None]]] = {
+        CommandType.PLAY: _on_play,
+        CommandType.STOP: _on_stop,
+        CommandType.SET_VOLUME: _on_set_volume,
+        CommandType.REBOOT: _on_reboot,
+    }
+    """Command type → handler, called with the body parsed into that type's model (``protocols.BODY_MODELS``)."""
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
-    async def _fetch_and_queue(self, cmd: CommandPayload, body: PlayBody, seq: int) -> None:
+    async def _fetch_and_queue(self, cmd: CommandPayload, media: MediaRef, body: PlayBody, seq: int) -> None:
         """Fetch, verify and cache the media, then queue the item for playback."""
-        media = body.media
         try:
             data = await self._get_fetcher().fetch(media)
             self.cache.put(media.sha256, data)
@@ -514,16 +543,34 @@ class Agent:
         with self._acks_together():
             self._queue(cmd, body, seq, data)
 
-    def _queue(self, cmd: CommandPayload, body: PlayBody, seq: int, data: bytes) -> None:
-        """The media is here: ack ``downloaded`` and hand the item to the programme (which starts it if due)."""
-        media = body.media
-        self._ack(cmd.id, AckStatus.DOWNLOADED)
-        playable = Playable(
-            sha256=media.sha256, duration_ms=media.duration_ms, volume=body.volume if body.volume is not None
-            else self.volume, path=self.cache.path(media.sha256), data=data, content_type=media.content_type,
-        )  # fmt: skip
+    def _queue(self, cmd: CommandPayload, body: PlayBody, seq: int, data: bytes | None) -> None:
+        """The content is here (or is a stream): its renderer checks it, ack ``downloaded`` (stored media), and hand
+        the item to the programme (which starts it if due)."""
+        playable = self._playable(body, data)
+        try:
+            self.renderers.prepare(playable)
+        except RenderError as exc:
+            log.info("%s: content of %s: %s", self.device_id, cmd.id, exc)
+            self._ack(cmd.id, AckStatus.FAILED, exc.reason)
+            return
+        if body.media is not None:
+            self._ack(cmd.id, AckStatus.DOWNLOADED)
         self.programme.add(Item(command_id=cmd.id, priority=cmd.priority, policy=body.on_preempt, exp=cmd.exp,
                                 playable=playable, start_at=body.start_at, seq=seq))  # fmt: skip
+
+    def _playable(self, body: PlayBody, data: bytes | None) -> Playable:
+        volume = body.volume if body.volume is not None else self.volume
+        media, stream = body.media, body.stream
+        if media is not None:
+            return Playable(
+                sha256=media.sha256, duration_ms=media.duration_ms, volume=volume, path=self.cache.path(media.sha256),
+                data=data, content_type=media.content_type, title=body.title,
+            )  # fmt: skip
+        assert stream is not None  # a play carries exactly one of media and stream
+        return Playable(
+            sha256="", duration_ms=stream.duration_ms or OPEN_ENDED_MS, volume=volume, content_type=stream.content_type,
+            url=stream.url, title=body.title,
+        )  # fmt: skip
 
     def _get_fetcher(self) -> Fetcher:
         if self._fetcher is None:

@@ -16,7 +16,7 @@ from device_agent.agent import Agent
 from device_agent.config import AgentConfig
 from device_agent.mqtt import parse_broker_url
 from device_agent.player import make_player
-from protocols import DeviceKind, Keyring
+from protocols import Capability, DeviceKind, Keyring
 
 app = typer.Typer(help="Run the reference device agent.", add_completion=False)
 
@@ -70,6 +70,9 @@ def run_agent_cli(
     heartbeat_s: float = 30.0,
     keepalive_s: int = 60,
     kind: DeviceKind = DeviceKind.SPEAKER,
+    capabilities: tuple[Capability, ...] | None = None,
+    frame_dir: Path | None = None,
+    stream_player: str | None = None,
 ) -> None:
     """Build the agent from CLI options and run it until SIGINT/SIGTERM, then leave cleanly (offline, DISCONNECT)."""
     address = parse_broker_url(broker_url)
@@ -78,6 +81,7 @@ def run_agent_cli(
         broker_host=address.host, broker_port=address.port, broker_tls=address.tls, groups=tuple(groups),
         kind=kind, heartbeat_s=heartbeat_s, keepalive_s=keepalive_s, cache_dir=cache_dir,
         cache_max_bytes=cache_max_mb * 1024 * 1024, player=make_player(player), state_dir=state_dir,
+        capabilities=capabilities, frame_dir=frame_dir, stream_player=stream_player,
     )  # fmt: skip
     asyncio.run(_serve(config))
 
@@ -114,6 +118,16 @@ def run(
     heartbeat: Annotated[float, typer.Option(min=1)] = 30.0,
     keepalive: Annotated[int, typer.Option(min=0, max=65535)] = 60,
     kind: Annotated[DeviceKind, typer.Option()] = DeviceKind.SPEAKER,
+    capability: Annotated[
+        list[Capability] | None,
+        typer.Option(help="Announce (and accept) only this (repeatable); default: all its renderers render."),
+    ] = None,
+    frame_dir: Annotated[
+        Path | None, typer.Option(help="E-board: where the current frame is written for the screen to show.")
+    ] = None,
+    stream_player: Annotated[
+        str | None, typer.Option(help="Play live streams with ffplay, ffmpeg (null sink) or null.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Connect, announce presence, and obey signed commands until interrupted."""
@@ -124,6 +138,7 @@ def run(
             device_id=device_id, password=password, broker_url=broker_url, area=area, groups=group or [],
             keyring=keyring, state_dir=state_dir, cache_dir=cache_dir, cache_max_mb=cache_max_mb, player=player,
             heartbeat_s=heartbeat, keepalive_s=keepalive, kind=kind,
+            capabilities=tuple(capability) if capability else None, frame_dir=frame_dir, stream_player=stream_player,
         )  # fmt: skip
     except (ValueError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc)) from None

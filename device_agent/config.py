@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +10,8 @@ import httpx
 
 from device_agent.media import Fetcher
 from device_agent.player import Player
-from protocols import Ack, CommandPayload, DeviceKind, Keyring
+from device_agent.renderers import Renderer
+from protocols import Ack, Capability, CommandPayload, DeviceKind, Keyring
 
 AckHook = Callable[[str, Ack], None]
 """Called with (device_id, ack) each time an ack has been handed to the broker."""
@@ -38,6 +39,17 @@ class AgentConfig:
     cache_max_bytes: int = 256 * 1024 * 1024
     player: Player | None = None
     """None plays into the null sink."""
+    renderers: Sequence[Renderer] | None = None
+    """What the device renders content with; None: the defaults of its ``kind`` (``renderers.default_renderers``:
+    a speaker plays audio through ``player``, a board shows frames and images in ``frame_dir`` and video)."""
+    capabilities: tuple[Capability, ...] | None = None
+    """What the device announces in its online state and so accepts (a play of anything else is rejected
+    ``unsupported_content``); None: every capability of its renderers."""
+    frame_dir: Path | None = None
+    """Where a board's frame renderer writes the current frame for its screen; None keeps it in memory."""
+    stream_player: str | None = None
+    """``ffplay``, ``ffmpeg`` or ``null`` to play live streams with (adds a stream renderer to the defaults);
+    None: a speaker playing through ffplay plays streams with it too, other devices none."""
     state_dir: Path | None = None
     """Where the session counter and accepted command ids are kept; None keeps them in memory."""
     firmware: str = "nguon-agent/0.1"

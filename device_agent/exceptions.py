@@ -4,7 +4,8 @@ AgentError
  ├── MqttError                 anything wrong on the MQTT link
  │    ├── ConnectRefused       the broker answered CONNACK with a non-zero code (``code``, e.g. 4 bad credentials)
  │    └── ConnectionLost       the link broke: EOF, socket error, no PINGRESP, missing PUBACK
- └── MediaError                a download that failed or did not match its reference (``reason`` is sent in the ack)
+ ├── MediaError                a download that failed or did not match its reference (``reason`` is sent in the ack)
+ └── RenderError               content a renderer cannot show or play (``reason`` is sent in the ack)
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ class ConnectionLost(MqttError):
 
 class MediaError(AgentError):
     """A media download that failed; ``reason`` is one of hash_mismatch, size_mismatch, download_error."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason + (f": {detail}" if detail else ""))
+        self.reason = reason
+        self.detail = detail
+
+
+class RenderError(AgentError):
+    """Content no renderer can take (``unsupported_content``) or whose bytes are not what its type says
+    (``bad_content``); ``reason`` is sent in the ``failed`` ack."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason + (f": {detail}" if detail else ""))

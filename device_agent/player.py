@@ -1,4 +1,5 @@
-"""Audio player backends: a small interface, a null sink that takes real time, and ffplay/aplay for a real box."""
+"""Player backends (what the audio and video renderers play stored media through): a small interface, a null sink
+that takes real time, and ffplay/aplay for a real box."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Playable:
-    """One thing to play: cached media (file or bytes), from ``offset_ms``, at ``volume`` (0..100)."""
+    """One thing to play: cached media (file or bytes) or a live stream (``url``), from ``offset_ms``, at ``volume``
+    (0..100)."""
 
     sha256: str
     duration_ms: int
@@ -22,6 +24,9 @@ class Playable:
     path: Path | None = None
     data: bytes | None = None
     content_type: str = "audio/mpeg"
+    url: str | None = None
+    """A live stream's URL (nothing cached: ``sha256`` is empty); None for stored media."""
+    title: str = ""
 
 
 class Player(Protocol):
@@ -44,20 +49,22 @@ class NullPlayer:
 
 
 class CommandPlayer:
-    """Plays through ``ffplay`` (seeks to resume) or ``aplay`` (WAV only, restarts from the top)."""
+    """Plays through ``ffplay`` (seeks to resume) or ``aplay`` (WAV only, restarts from the top); ``display`` opens
+    ffplay's window (video on a board) instead of playing sound alone."""
 
-    def __init__(self, program: str = "ffplay") -> None:
+    def __init__(self, program: str = "ffplay", *, display: bool = False) -> None:
         path = shutil.which(program)
         if path is None:
             raise FileNotFoundError(f"player program {program!r} is not on PATH")
-        self.program, self.path = Path(program).name, path
+        self.program, self.path, self.display = Path(program).name, path, display
 
     def argv(self, item: Playable, file: Path) -> list[str]:
         """The command line that plays ``file`` for ``item``."""
         if self.program == "aplay":
             return [self.path, "-q", str(file)]
+        window = ["-fs"] if self.display else ["-nodisp"]
         return [
-            self.path, "-nodisp", "-autoexit", "-loglevel", "error",
+            self.path, *window, "-autoexit", "-loglevel", "error",
             "-ss", f"{item.offset_ms / 1000:.3f}", "-volume", str(item.volume), str(file),
         ]  # fmt: skip
 

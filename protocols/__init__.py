@@ -28,6 +28,7 @@ from protocols.models import (
     StreamRef,
     Target,
     Telemetry,
+    content_capability,
     dump,
     parse_message,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "TopicError",
     "area_cmd_topic",
     "check_command",
+    "content_capability",
     "device_subscriptions",
     "device_topic",
     "dump",

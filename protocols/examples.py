@@ -6,6 +6,7 @@ PROTOCOL.md quotes :func:`examples` at the fixed time ``T0`` (a test checks the 
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,17 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from protocols.exceptions import RejectReason
 from protocols.models import (
     Ack,
     AckStatus,
+    Capability,
     CommandPayload,
     MediaRef,
     PlayBody,
     ServerState,
     StateMessage,
+    StreamRef,
     Target,
     Telemetry,
     dump,
@@ -36,6 +40,8 @@ EXAMPLE_DEVICE = "spk-6423561-001"
 EXAMPLE_AREA = ("64", "23561", "2356101")
 T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 EXAMPLE_COMMAND_ID = "01JDEMO0000000000000000001"
+EXAMPLE_FRAME_ID = "01JDEMO0000000000000000002"
+EXAMPLE_FRAME_TEXT = "Lịch tiêm chủng: sáng thứ Hai, trạm y tế xã"
 DEVICE_LOGIN = '"$DEVICE_PASSWORD"'
 """What the documented commands pass to ``-P`` for a device (a shell variable the reader sets)."""
 SENDER_LOGIN = '-u "$MQTT_USER" -P "$MQTT_PASSWORD"'
@@ -99,6 +105,27 @@ def example_play_payload(
     )
 
 
+def example_frame_body() -> PlayBody:
+    """A text frame for a board (§4.4): what a loudspeaker refuses ``unsupported_content``."""
+    data = EXAMPLE_FRAME_TEXT.encode()
+    sha = hashlib.sha256(data).hexdigest()
+    return PlayBody(
+        media=MediaRef(
+            url=f"http://127.0.0.1:8000/media/{sha}.txt", sha256=sha, size=len(data), duration_ms=15000,
+            content_type="text/plain; charset=utf-8",
+        ),
+        title="Lịch tiêm chủng",
+    )  # fmt: skip
+
+
+def example_stream_body() -> PlayBody:
+    """Half an hour of the province station relayed live from an Icecast mount (§4.4)."""
+    return PlayBody(
+        stream=StreamRef(url="http://127.0.0.1:8000/live/xa-23561.mp3", duration_ms=1_800_000),
+        title="Tiếp sóng Đài tỉnh",
+    )
+
+
 def examples(
     now: datetime = T0, *, device: str = EXAMPLE_DEVICE, area: tuple[str, ...] = EXAMPLE_AREA
 ) -> list[Example]:
@@ -109,14 +136,20 @@ def examples(
     """
     now = now.astimezone(UTC).replace(microsecond=0)
     cid = EXAMPLE_COMMAND_ID if now == T0 else f"01JDEMO{now:%Y%m%d%H%M}"
+    frame_id = EXAMPLE_FRAME_ID if now == T0 else f"01JDEMO{now:%Y%m%d%H%M}F"
     will = StateMessage(online=False, session=42)
     online = StateMessage(
-        online=True, session=42, at=now, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30
-    )
+        online=True, session=42, at=now, kind="speaker", firmware="2.1.0", vendor="ACME", heartbeat_s=30,
+        capabilities=(Capability.AUDIO,),
+    )  # fmt: skip
     telemetry = Telemetry(session=42, at=now + timedelta(seconds=30), uptime_s=30, volume=80, rssi_dbm=-71)
     play = sign_command(example_play_payload(now, area, cid), example_key())
     ack = Ack(command_id=cid, status=AckStatus.RECEIVED, at=now + timedelta(seconds=1), session=42)
     failed = Ack(command_id=cid, status=AckStatus.REJECTED, reason="expired", at=now + timedelta(seconds=1), session=42)
+    unsupported = Ack(
+        command_id=frame_id, status=AckStatus.REJECTED, reason=RejectReason.UNSUPPORTED_CONTENT.value,
+        at=now + timedelta(seconds=2), session=42,
+    )  # fmt: skip
     server = ServerState(online=True, at=now, version="0.1.0")
     state_topic = device_topic(device, DeviceChannel.STATE)
     ack_topic = device_topic(device, DeviceChannel.ACK)
@@ -136,5 +169,6 @@ def examples(
         Example("play", area_cmd_topic(area[:2]), dump(play).decode(), False, "command-envelope", "server", device),
         Example("ack", ack_topic, dump(ack).decode(), False, "ack", "device", device),
         Example("ack-rejected", ack_topic, dump(failed).decode(), False, "ack", "device", device),
+        Example("ack-unsupported", ack_topic, dump(unsupported).decode(), False, "ack", "device", device),
         Example("server-state", SERVER_STATE_TOPIC, dump(server).decode(), True, "server-state", "server", device),
     ]

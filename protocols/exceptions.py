@@ -24,6 +24,8 @@ class RejectReason(StrEnum):
     UNSUPPORTED_VERSION = "unsupported_version"
     UNSUPPORTED_TYPE = "unsupported_type"
     LIFETIME_TOO_LONG = "lifetime_too_long"
+    UNSUPPORTED_CONTENT = "unsupported_content"
+    """A ``play`` of content the device cannot render (a content type or a stream it has no renderer for)."""
 
     @property
     def unverified(self) -> bool:

@@ -85,6 +85,24 @@ class Capability(StrEnum):
     """Live audio by reference (``stream`` instead of ``media``)."""
 
 
+_MAJOR_CAPABILITY = {
+    "audio": Capability.AUDIO,
+    "text": Capability.TEXT,
+    "image": Capability.IMAGE,
+    "video": Capability.VIDEO,
+}
+
+
+def content_capability(content_type: str, *, stream: bool = False) -> Capability | None:
+    """The capability a device needs to render content of this type (PROTOCOL.md §4.4): ``stream`` for a live
+    stream, else by the content type's major type (``audio/*`` → audio, ``text/*`` → text, ``image/*`` → image,
+    ``video/*`` → video); None for any other type (nothing renders it)."""
+    if stream:
+        return Capability.STREAM
+    major = content_type.split("/", 1)[0].strip().lower()
+    return _MAJOR_CAPABILITY.get(major)
+
+
 class StateMessage(_Incoming):
     """Retained presence on ``dev/{id}/state``: the Will says offline, the first publish online."""
 

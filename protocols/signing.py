@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +24,7 @@ from protocols.models import (
     CommandEnvelope,
     CommandPayload,
     CommandType,
+    PlayBody,
 )
 
 MAX_LIFETIME = timedelta(days=7)
@@ -171,14 +172,18 @@ def verify_command(
     replay: ReplayGuard,
     now: datetime | None = None,
     skew: timedelta = CLOCK_SKEW,
+    can_render: Callable[[PlayBody], bool] | None = None,
 ) -> CommandPayload:
     """Everything a device checks before acting, in order; CommandRejected with the reason otherwise.
 
-    Signature, replay, version, time window (lifetime, expiry, not-yet-valid), target, type. On
+    Signature, replay, version, time window (lifetime, expiry, not-yet-valid), target, type, and (given
+    ``can_render``) whether the device can render a ``play``'s content. On
     success the id is remembered, so calling this twice with the same command raises ``replay`` — which is
     not a rejection to ack: the device re-sends its latest ack for that id (PROTOCOL.md §4.3).
     """
-    return check_command(open_envelope(raw, keyring), identity=identity, replay=replay, now=now, skew=skew)
+    return check_command(
+        open_envelope(raw, keyring), identity=identity, replay=replay, now=now, skew=skew, can_render=can_render
+    )
 
 
 def check_command(
@@ -188,10 +193,13 @@ def check_command(
     replay: ReplayGuard,
     now: datetime | None = None,
     skew: timedelta = CLOCK_SKEW,
+    can_render: Callable[[PlayBody], bool] | None = None,
 ) -> CommandPayload:
-    """The checks after the signature (replay, version, time window, target, type) of an opened envelope.
+    """The checks after the signature (replay, version, time window, target, type, content) of an opened envelope.
 
     Replay comes first: a verified copy of an accepted id is the same command, whatever the clock says now.
+    ``can_render`` says whether the device has a renderer for a ``play``'s content (None: not checked); a play it
+    cannot render is ``unsupported_content`` and, like every rejection, not remembered as accepted.
     """
     now = now or datetime.now(UTC)
     cid = payload.id
@@ -209,10 +217,13 @@ def check_command(
         raise CommandRejected(RejectReason.NOT_FOR_ME, "", cid)
     try:
         CommandType(payload.type)
-        payload.parsed_body()
+        body = payload.parsed_body()
     except ValueError as exc:
         if payload.type not in CommandType.__members__.values():
             raise CommandRejected(RejectReason.UNSUPPORTED_TYPE, payload.type, cid) from None
         raise CommandRejected(RejectReason.MALFORMED, f"body: {exc}".splitlines()[0], cid) from None
+    if can_render is not None and isinstance(body, PlayBody) and not can_render(body):
+        what = f"stream {body.content_type}" if body.stream is not None else body.content_type
+        raise CommandRejected(RejectReason.UNSUPPORTED_CONTENT, what, cid)
     replay.remember(cid, payload.exp)
     return payload

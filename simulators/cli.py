@@ -16,6 +16,7 @@ import typer
 
 from device_agent.cli import load_keyring, read_server_keys
 from device_agent.mqtt import parse_broker_url
+from protocols import DeviceKind
 from simulators.fleet import Fleet, FleetOptions, event_loop_runner, raise_fd_limit, tune_gc_for_simulation
 from simulators.layout import generate_layout, read_passwords
 
@@ -79,6 +80,9 @@ def simulate(
     commune: Annotated[list[str] | None, typer.Option(help="Commune code (repeatable); default: generated.")] = None,
     per_commune: Annotated[int, typer.Option(min=1)] = 36,
     group: Annotated[list[str] | None, typer.Option(help="A group every device joins (repeatable).")] = None,
+    kind: Annotated[DeviceKind, typer.Option(help="What the devices are: speaker (audio) or eboard.")] = (
+        DeviceKind.SPEAKER
+    ),
     password: Annotated[str | None, typer.Option(envvar="NGUON_SIM_PASSWORD", help="Common MQTT password.")] = None,
     passwords_csv: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="CSV device_id,password.")
@@ -103,7 +107,7 @@ def simulate(
         load_keyring(keyring_file, server_key)  # every key must be a valid Ed25519 public key
         address = parse_broker_url(broker_url)
         devices = generate_layout(count, prefix=prefix, province=province, communes=commune,
-                                  per_commune=per_commune, groups=tuple(group or ()))  # fmt: skip
+                                  per_commune=per_commune, groups=tuple(group or ()), kind=kind)  # fmt: skip
         options = FleetOptions(
             broker_host=address.host, broker_port=address.port, broker_tls=address.tls, server_keys=keys,
             heartbeat_s=heartbeat, keepalive_s=keepalive, ramp_per_s=ramp, password=password,

@@ -1,5 +1,9 @@
 """Thousands of device agents in one asyncio process, with faults to order: flapping, deaths, slow or bad media,
-clock skew, untrusted keys; and a record of every ack sent, for benchmarks."""
+clock skew, untrusted keys; and a record of every ack sent, for benchmarks.
+
+Each simulated device renders into null sinks what its kind renders (``device_agent.renderers.default_renderers``):
+a speaker announces ``["audio"]``, an e-board ``["text", "image", "video"]``, and each refuses a play of anything
+else ``rejected``/``unsupported_content``, as a real one does."""
 
 from __future__ import annotations
 
@@ -201,7 +205,7 @@ class Fleet:
         return AgentConfig(
             device_id=spec.device_id, password=spec.password or o.passwords.get(spec.device_id) or o.password,
             keyring=(opener := wrong_keys if spec.device_id in self.bad_signature else keys).keyring, opener=opener,
-            area_path=spec.area_path,
+            area_path=spec.area_path, kind=spec.kind,
             groups=spec.groups, broker_host=o.broker_host, broker_port=o.broker_port, broker_tls=o.broker_tls,
             heartbeat_s=o.heartbeat_s, keepalive_s=o.keepalive_s, cache_max_bytes=o.cache_max_bytes,
             clock_offset_s=skew, http=self.http, fetcher=fetcher, backoff_base_s=o.backoff_base_s,

@@ -8,17 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from protocols import DeviceKind
 from protocols.topics import check_id
 
 
 @dataclass(frozen=True)
 class DeviceSpec:
-    """One simulated device: id, area path (province, commune, village), groups, MQTT password."""
+    """One simulated device: id, area path (province, commune, village), groups, MQTT password, kind (what it
+    renders and announces: a speaker audio, an e-board text, image and video)."""
 
     device_id: str
     area_path: tuple[str, ...]
     groups: tuple[str, ...] = ()
     password: str | None = None
+    kind: DeviceKind = DeviceKind.SPEAKER
 
 
 def generate_layout(
@@ -30,8 +33,10 @@ def generate_layout(
     per_commune: int = 36,
     villages: int = 4,
     groups: tuple[str, ...] = (),
+    kind: DeviceKind = DeviceKind.SPEAKER,
 ) -> list[DeviceSpec]:
-    """``count`` devices, ``per_commune`` to a commune (generated codes when none are given), spread over villages."""
+    """``count`` devices of ``kind``, ``per_commune`` to a commune (generated codes when none are given), spread
+    over villages."""
     if count < 0 or per_commune < 1 or villages < 1:
         raise ValueError("count >= 0, per_commune >= 1 and villages >= 1")
     needed = max(1, math.ceil(count / per_commune))
@@ -43,7 +48,7 @@ def generate_layout(
     for i in range(count):
         commune = codes[(i // per_commune) % len(codes)]
         village = f"{(i % per_commune) % villages + 1:02d}"
-        specs.append(DeviceSpec(f"{prefix}-{i:0{width}d}", (province, commune, village), groups))
+        specs.append(DeviceSpec(f"{prefix}-{i:0{width}d}", (province, commune, village), groups, kind=kind))
     return specs
 
 

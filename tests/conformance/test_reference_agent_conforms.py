@@ -1,13 +1,15 @@
 """The kit against real devices: the reference agent passes every clause; a careless device fails the right ones.
 
-The careless device is the reference agent with three bugs put in: it reads a command without checking the
-key id, the signature or the size; it forgets the ids it accepted; it reuses one session number. A kit that
+The careless device is the reference agent with four bugs put in: it reads a command without checking the
+key id, the signature or the size; it forgets the ids it accepted; it reuses one session number; it takes a play
+of content it announced it cannot render. A kit that
 only ever says PASS would let such a device through — here it must fail exactly those clauses.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -51,6 +53,7 @@ CARELESS_DEVICE = textwrap.dedent(
         ))
         agent.state.replay = Forgetful()
         agent.state.next_session = lambda: 7
+        agent.renderers.can_render = lambda body: True
         agent.start()
         await asyncio.Event().wait()
 
@@ -67,7 +70,7 @@ async def test_the_reference_agent_passes_every_clause(tmp_path: Path) -> None:
     report = await run_conformance(Options(device_cmd=REFERENCE_AGENT, workdir=tmp_path))
     text = report.to_text()
     seen = verdicts(report)
-    assert len(seen) == 24, text
+    assert len(seen) == 25, text
     wrong = {cid: v for cid, v in seen.items() if v is not Verdict.PASS}
     assert not wrong, text
     assert report.duration_s < 120, text
@@ -84,6 +87,7 @@ def test_the_kit_fails_a_device_that_skips_signatures_forgets_ids_and_reuses_its
         [sys.executable, "-m", "conformance", "--json", "--quiet", "--workdir", str(tmp_path / "run"),
          "--device-cmd", command],
         cwd=root, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root)},  # the script imports this tree, not whichever is installed
     )  # fmt: skip
     assert run.returncode == 1, run.stderr
     report = json.loads(run.stdout)
@@ -91,7 +95,7 @@ def test_the_kit_fails_a_device_that_skips_signatures_forgets_ids_and_reuses_its
     failed = {cid for cid, v in verdict.items() if v == "FAIL"}
     expected = {
         "reject.tampered_payload", "reject.bad_signature", "reject.unknown_kid", "reject.oversized",
-        "replay.accepted_id", "presence.session",
+        "replay.accepted_id", "presence.session", "reject.unsupported_content",
     }  # fmt: skip
     assert failed == expected, run.stdout
     assert report["ok"] is False

@@ -49,3 +49,9 @@ def test_bad_options_are_refused_clearly(tmp_path: Path) -> None:
     lines = tmp_path / "keys.txt"
     lines.write_text(f"# server keys\nk1={KEY.public_b64()}\n")
     assert load_keyring(lines).get("k1") is not None
+
+
+def test_announcing_a_capability_the_device_cannot_render_is_refused_before_connecting() -> None:
+    refused = CliRunner().invoke(app, ["--device-id", "d1", "--area", "64/1", "--server-key", f"k1={KEY.public_b64()}",
+                                       "--capability", "audio", "--capability", "video"])  # fmt: skip
+    assert refused.exit_code == 2 and "without a renderer for them: video" in refused.output

@@ -24,17 +24,30 @@ from typer.testing import CliRunner
 import protocols
 from protocols import (
     Ack,
+    Capability,
     DeviceIdentity,
     Keyring,
+    PlayBody,
     ReplayGuard,
     StateMessage,
     Telemetry,
     device_subscriptions,
+    dump,
     json_schemas,
     parse_message,
     verify_command,
 )
-from protocols.examples import EXAMPLE_AREA, EXAMPLE_DEVICE, EXAMPLE_KID, T0, Example, example_key, examples
+from protocols.examples import (
+    EXAMPLE_AREA,
+    EXAMPLE_DEVICE,
+    EXAMPLE_KID,
+    T0,
+    Example,
+    example_frame_body,
+    example_key,
+    example_stream_body,
+    examples,
+)
 from protocols.jsonschema import SCHEMA_MODELS
 from source_server.cli import app
 from source_server.fleet import mosquitto, service
@@ -187,3 +200,16 @@ def test_the_documented_commands_work_verbatim_on_a_broker_that_requires_logins(
         sub.disconnect()
     wanted = sorted((e.topic, e.payload.encode()) for e in examples() if e.publishable)
     assert sorted(m for m in got if m[0] != "nguon/v1/server/state") == wanted
+
+
+def test_the_documented_play_bodies_and_capabilities_are_the_real_ones() -> None:
+    bodies = re.findall(r'  ```json\n  (\{"(?:media|stream)".*?)\n  ```', DOC)
+    assert bodies == [dump(example_frame_body()).decode(), dump(example_stream_body()).decode()]
+    for body in bodies:
+        assert not list(Draft202012Validator(json_schemas()["body-play"]).iter_errors(json.loads(body)))
+    frame, stream = (PlayBody.model_validate_json(b) for b in bodies)
+    assert (frame.content_type, frame.stream, stream.media) == ("text/plain; charset=utf-8", None, None)
+    table = re.search(r"### 3\.1 Capabilities.*?\n\n(\|.*?)\n\n", DOC, flags=re.S)
+    assert table is not None
+    assert re.findall(r"^\| `(\w+)` \|", table.group(1), flags=re.M) == [c.value for c in Capability]
+    assert "`unsupported_content`" in DOC and "unsupported_content" in {r.value for r in protocols.RejectReason}

@@ -8,15 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from protocols import (
+    Capability,
     CommandEnvelope,
     CommandPayload,
     CommandRejected,
     DeviceIdentity,
     Keyring,
+    PlayBody,
     RejectReason,
     ReplayGuard,
     SigningKey,
     Target,
+    content_capability,
     open_envelope,
     sign_command,
     verify_command,
@@ -177,3 +180,47 @@ def test_a_missing_v_is_version_1_and_a_missing_alg_is_ed25519(key: SigningKey, 
 @pytest.mark.parametrize("alg", ["EdDSA", "HS256", "none", ""])
 def test_an_alg_other_than_ed25519_is_malformed(alg: str, key: SigningKey, keyring: Keyring) -> None:
     assert rejected(signed_raw(raw_payload(), key, alg=alg), keyring) is RejectReason.MALFORMED
+
+
+def test_a_play_the_device_cannot_render_is_unsupported_content_and_not_remembered(
+    key: SigningKey, keyring: Keyring
+) -> None:
+    frame = {"media": {"url": "http://x/f.txt", "sha256": "a" * 64, "size": 10, "duration_ms": 8000,
+                       "content_type": "text/plain"}}  # fmt: skip
+    raw = sign_command(payload(type="play", body=frame), key).model_dump_json()
+    # the failure it guards against: without the check a loudspeaker accepts a board's text frame
+    assert verify(raw, keyring).type == "play"
+    speaker = {Capability.AUDIO}
+
+    def audio_only(body: PlayBody) -> bool:
+        return content_capability(body.content_type, stream=body.stream is not None) in speaker
+
+    replay = ReplayGuard()
+    for _ in range(2):  # refused again on a copy: a rejection is never remembered as accepted (no ``replay``)
+        with pytest.raises(CommandRejected) as info:
+            verify_command(raw, keyring=keyring, identity=ME, replay=replay, now=NOW, can_render=audio_only)
+        assert (info.value.reason, info.value.detail, info.value.command_id) == (
+            RejectReason.UNSUPPORTED_CONTENT,
+            "text/plain",
+            "cmd-1",
+        )
+    stream = sign_command(payload(id="cmd-2", type="play", body={"stream": {"url": "http://x/live"}}), key)
+    with pytest.raises(CommandRejected) as info:
+        verify_command(stream.model_dump_json(), keyring=keyring, identity=ME, replay=replay, now=NOW,
+                       can_render=audio_only)  # fmt: skip
+    assert (info.value.reason, info.value.detail) == (RejectReason.UNSUPPORTED_CONTENT, "stream audio/mpeg")
+    audio = {**frame, "media": {**frame["media"], "content_type": "audio/mpeg"}}
+    ok = sign_command(payload(id="cmd-3", type="play", body=audio), key).model_dump_json()
+    assert verify_command(ok, keyring=keyring, identity=ME, replay=replay, now=NOW, can_render=audio_only).id == "cmd-3"
+    volume = sign_command(payload(id="cmd-4"), key).model_dump_json()  # only plays are asked about
+    assert verify_command(volume, keyring=keyring, identity=ME, replay=replay, now=NOW, can_render=audio_only)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "stream", "capability"),
+    [("audio/mpeg", False, Capability.AUDIO), ("Text/Plain; charset=utf-8", False, Capability.TEXT),
+     ("image/png", False, Capability.IMAGE), ("video/mp4", False, Capability.VIDEO),
+     ("audio/mpeg", True, Capability.STREAM), ("application/pdf", False, None)],
+)  # fmt: skip
+def test_content_capability_follows_the_major_type(content_type: str, stream: bool, capability: object) -> None:
+    assert content_capability(content_type, stream=stream) == capability

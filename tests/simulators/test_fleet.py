@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from device_agent import parse_broker_url
-from protocols import SigningKey, Target
+from protocols import DeviceKind, SigningKey, Target
 from simulators import Fleet, FleetOptions, generate_layout, read_passwords
 from simulators.cli import app as simulate_app
 from tests.device_agent.support import MediaServer, Watcher, command, media_server, new_id, play_body
@@ -153,3 +153,40 @@ def test_simulate_cli_connects_and_reports(broker_url: str) -> None:
     assert report["devices"] == 30 and report["connected"] == 30 and report["connect_all_s"] < 10
     bad = CliRunner().invoke(simulate_app, ["--count", "3", "--broker-url", broker_url, "--server-key", "k1=nope"])
     assert bad.exit_code == 2 and "not a 32-byte Ed25519 public key" in bad.output
+
+
+async def test_speakers_and_boards_announce_their_kinds_capabilities_and_refuse_what_they_cannot_render(
+    broker_url: str, media: MediaServer
+) -> None:
+    prefix = new_id("k")
+    speakers = generate_layout(6, prefix=f"{prefix}-spk", communes=["26003"], per_commune=6)
+    boards = generate_layout(4, prefix=f"{prefix}-brd", communes=["26003"], per_commune=4, kind=DeviceKind.EBOARD)
+    fleet = Fleet(speakers + boards, options(broker_url))
+    sound = media.add(b"ID3 commune bulletin" * 100, duration_ms=200)
+    frame = media.add("Thông báo: cắt điện từ 8 giờ".encode(), duration_ms=200).model_copy(
+        update={"content_type": "text/plain"}
+    )
+    async with Watcher(broker_url) as w:
+        await fleet.start()
+        try:
+            await fleet.wait_connected(timeout=20)
+            await w.wait_for(lambda: len(_online(w, prefix)) == 10)
+            cids = []
+            for ref in (sound, frame):
+                cid, env = command(KEY, "play", play_body(ref), target=Target(area=("64", "26003")))
+                await w.publish("nguon/v1/area/64/26003/cmd", env)
+                cids.append(cid)
+            await w.wait_for(
+                lambda: all(len({d for d, a in w.acks if a.command_id == c and a.status.terminal}) == 10 for c in cids)
+            )
+        finally:
+            await fleet.stop()
+    announced = {
+        d: tuple(json.loads(p)["capabilities"]) for d, p, _ in w.states if d.startswith(prefix) and b'"online":t' in p
+    }
+    assert Counter(announced.values()) == {("audio",): 6, ("text", "image", "video"): 4}
+    for cid, plays_on in zip(cids, ("spk", "brd"), strict=True):
+        final = {d: (a.status.value, a.reason) for d, a in w.acks if a.command_id == cid and a.status.terminal}
+        assert {d for d, s in final.items() if s == ("done", None)} == {d for d in final if f"-{plays_on}-" in d}
+        assert Counter(final.values())[("rejected", "unsupported_content")] == (4 if plays_on == "spk" else 6)
+    assert sum(media.hits.values()) == 2  # each content fetched once, only for the devices that render it
