@@ -48,7 +48,7 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.runtime.sessions  # type: ignore[no-any-return]
 
 
-SessionsDep = Annotated["sessionmaker[Session]", Depends(get_sessions)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 
 
 def get_media_store(request: Request) -> MediaStore:
