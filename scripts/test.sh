@@ -40,6 +40,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy protocols device_agent simulators source_server conformance
+.venv/bin/lint-imports  # the import contracts in pyproject.toml: no circles, domains never import web/runtime
 
 mkdir -p test-artifacts
 echo "== PostgreSQL + Mosquitto" >&2

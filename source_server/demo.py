@@ -134,8 +134,7 @@ def _first_broadcast(srv: LiveServer, commune: str) -> str:
             title="Bản tin thử nghiệm",
             actor="demo",
         )
-    rt.dispatcher.wake()
-    return command.id
+    return command.id  # the commit woke the dispatcher
 
 
 async def run_demo(

@@ -1,17 +1,26 @@
-"""FastAPI dependencies in one place: the runtime, a database session, the calling principal, the page user."""
+"""FastAPI dependencies in one place: the running server's parts a router needs (settings, sessions, media store,
+signer, the bulletin studio), a database session, the calling principal, the page user.
+
+Each part is looked up on the runtime the app's lifespan started (``app.state.runtime``) without importing
+``Runtime``: routers and the domain functions they call take the parts, never the runtime.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, WebSocket, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from protocols import SigningKey
 from source_server.accounts.service import Principal, Role, principal_for_token
 from source_server.accounts.sessions import SessionInfo, SessionState
+from source_server.bulletins.speech import Studio
+from source_server.config import Settings
 from source_server.db import session_scope
+from source_server.dispatch.media import MediaStore
 from source_server.web.auth import (
     SAFE_METHODS,
     WebContext,
@@ -23,18 +32,48 @@ from source_server.web.auth import (
 )
 from source_server.web.i18n import get_lang
 
-if TYPE_CHECKING:
-    from source_server.runtime import Runtime
-
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the app's lifespan started."""
-    return request.app.state.runtime  # type: ignore[no-any-return]
+def get_server_settings(request: Request) -> Settings:
+    """The settings the server runs with."""
+    return request.app.state.runtime.settings  # type: ignore[no-any-return]
 
 
-RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_server_settings)]
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory, for work that opens its own transactions (around slow steps such as speech)."""
+    return request.app.state.runtime.sessions  # type: ignore[no-any-return]
+
+
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+def get_media_store(request: Request) -> MediaStore:
+    """The content-addressed media store."""
+    return request.app.state.runtime.media  # type: ignore[no-any-return]
+
+
+MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
+
+
+def get_signer(request: Request) -> SigningKey:
+    """The key that signs commands."""
+    return request.app.state.runtime.signer  # type: ignore[no-any-return]
+
+
+SignerDep = Annotated[SigningKey, Depends(get_signer)]
+
+
+def get_studio(request: Request) -> Studio:
+    """What a bulletin's audio is made with (sessions, media store, speech engines, settings)."""
+    runtime = request.app.state.runtime
+    return Studio(sessions=runtime.sessions, media=runtime.media, tts=runtime.tts, settings=runtime.settings)
+
+
+StudioDep = Annotated[Studio, Depends(get_studio)]
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -120,14 +159,22 @@ def require_area(user: Principal, roles: frozenset[Role], area_path: tuple[str, 
 
 __all__ = [
     "CurrentUser",
-    "RuntimeDep",
+    "MediaStoreDep",
     "SessionDep",
+    "SessionsDep",
+    "SettingsDep",
+    "SignerDep",
+    "StudioDep",
     "WebContext",
     "WebUser",
     "client_ip",
     "current_user",
     "get_db",
-    "get_runtime",
+    "get_media_store",
+    "get_server_settings",
+    "get_sessions",
+    "get_signer",
+    "get_studio",
     "require_area",
     "web_user",
     "websocket_user",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from source_server.deps import RuntimeDep
+from source_server.deps import SignerDep
 from source_server.keys import public_key_document
 
 router = APIRouter()
@@ -33,12 +33,12 @@ class ServerKey(BaseModel):
     responses={200: {"content": {PEM_TYPE: {"schema": {"type": "string"}}}}},
 )
 def get_keys(
-    runtime: RuntimeDep,
+    signer: SignerDep,
     format: Annotated[Literal["json", "pem"] | None, Query(description="pem: the PEM alone")] = None,
     accept: Annotated[str, Header()] = "",
 ) -> ServerKey | PlainTextResponse:
     """The public key devices trust for commands (JSON; PEM with ``?format=pem`` or ``Accept: application/x-pem-file``)."""
-    document = public_key_document(runtime.signer)
+    document = public_key_document(signer)
     if format == "pem" or (format is None and PEM_TYPE in accept):
         return PlainTextResponse(document["pem"], media_type=PEM_TYPE)
     return ServerKey.model_validate(document)

@@ -19,11 +19,8 @@ AudioError
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from source_server.audio.tts import TtsAttempt
 
 
 class RejectReason(StrEnum):
@@ -147,6 +144,16 @@ class EngineFailed(TtsError):
         self.voice = voice
         self.reason = reason
         self.unavailable = unavailable
+
+
+@dataclass(frozen=True)
+class TtsAttempt:
+    """An engine that did not speak, and why (the data ``AllEnginesFailed`` carries; ``tts`` re-exports it)."""
+
+    engine: str
+    voice: str
+    error: str
+    skipped: bool = False
 
 
 class AllEnginesFailed(TtsError):

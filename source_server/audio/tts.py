@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from source_server.audio.config import DEFAULT_CONFIG, PipelineConfig
-from source_server.audio.exceptions import AllEnginesFailed, EngineFailed, TextRejected
+from source_server.audio.exceptions import AllEnginesFailed, EngineFailed, TextRejected, TtsAttempt
 from source_server.audio.pipeline import Jingle, ProcessedAudio, process_audio
 from source_server.audio.sentences import split_sentences
 from source_server.audio.speech_join import join_speech
@@ -58,16 +58,6 @@ class TtsEngine(ABC):
     def find_voice(self, voice_id: str) -> Voice | None:
         """The voice with this id, if the engine has it."""
         return next((v for v in self.voices if v.id == voice_id), None)
-
-
-@dataclass(frozen=True)
-class TtsAttempt:
-    """An engine that did not speak, and why."""
-
-    engine: str
-    voice: str
-    error: str
-    skipped: bool = False
 
 
 @dataclass(frozen=True)

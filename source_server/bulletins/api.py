@@ -44,7 +44,7 @@ from source_server.bulletins.schemas import (
 )
 from source_server.bulletins.speech import ensure_speech, speak, submit_with_speech, upload_audio
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
-from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
+from source_server.deps import CurrentUser, SessionDep, SettingsDep, SignerDep, StudioDep, client_ip
 from source_server.dispatch.service import media_url
 from source_server.dispatch.upload import multipart_body, read_form
 
@@ -77,9 +77,11 @@ def list_categories(db: SessionDep, user: CurrentUser, include_inactive: bool = 
 
 
 @router.put("/categories", response_model=CategoryRead)
-def put_category(db: SessionDep, user: CurrentUser, body: CategoryCreate, request: Request) -> Category:
+def put_category(
+    db: SessionDep, settings: SettingsDep, user: CurrentUser, body: CategoryCreate, request: Request
+) -> Category:
     """Add a category or change one (province administrators)."""
-    if not user.can(ADMIN_ROLES, [request.app.state.runtime.settings.province_code]):
+    if not user.can(ADMIN_ROLES, [settings.province_code]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only a province administrator edits the categories.")
     category = db.get(Category, body.code) or Category(code=body.code)
     for name, value in body.model_dump().items():
@@ -102,10 +104,10 @@ def _dictionary_area(db: Session, user: Principal, area: str | None) -> str | No
 
 
 @router.post("/reading", response_model=Reading)
-def reading(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, body: ReadingRequest) -> Reading:
+def reading(db: SessionDep, settings: SettingsDep, user: CurrentUser, body: ReadingRequest) -> Reading:
     """The text as it will be read aloud (numbers, dates, abbreviations in words with the dictionary of ``area``),
     legacy encodings repaired, garbled passages flagged: what the writer checks before submitting. Changes nothing."""
-    area = _dictionary_area(db, user, body.area) or runtime.settings.province_code
+    area = _dictionary_area(db, user, body.area) or settings.province_code
     result = normalize(body.text, abbreviations=entries_for(db, area))
     reason = ""
     try:
@@ -163,7 +165,7 @@ def get_bulletin(db: SessionDep, user: CurrentUser, bulletin_id: int) -> Bulleti
 
 @router.patch("/{bulletin_id}", response_model=BulletinDetail)
 async def update_bulletin(
-    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
+    db: SessionDep, studio: StudioDep, user: CurrentUser, bulletin_id: int, body: BulletinUpdate, request: Request
 ) -> Bulletin:
     """Change the content (a new version; an approved bulletin goes back for approval, with new speech; an uploaded
     file is mixed again when the jingles change)."""
@@ -180,7 +182,7 @@ async def update_bulletin(
             return bulletin
         db.commit()  # the approver must hear the new text, the writer their file with the new jingles: now
         await ensure_speech(
-            runtime, principal=user, bulletin_id=bulletin_id, for_action=Action.EDIT, source_ip=client_ip(request)
+            studio, principal=user, bulletin_id=bulletin_id, for_action=Action.EDIT, source_ip=client_ip(request)
         )
         db.expire_all()
         return service.get(db, principal=user, bulletin_id=bulletin_id)
@@ -194,12 +196,10 @@ def _step(
 
 
 @router.post("/{bulletin_id}/submit", response_model=BulletinDetail)
-async def submit(
-    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request
-) -> Bulletin:
+async def submit(db: SessionDep, studio: StudioDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
     """Send it to the approver; a text-only bulletin is first given its speech, so the approver hears it."""
     with _domain_errors():
-        await submit_with_speech(runtime, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request))
+        await submit_with_speech(studio, principal=user, bulletin_id=bulletin_id, source_ip=client_ip(request))
         return service.get(db, principal=user, bulletin_id=bulletin_id)
 
 
@@ -217,59 +217,71 @@ def reject(db: SessionDep, user: CurrentUser, bulletin_id: int, body: Reason, re
 
 @router.post("/{bulletin_id}/send-direct", response_model=BulletinDetail)
 async def send_direct(
-    db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, body: Reason, request: Request
+    db: SessionDep,
+    studio: StudioDep,
+    signer: SignerDep,
+    user: CurrentUser,
+    bulletin_id: int,
+    body: Reason,
+    request: Request,
 ) -> Bulletin:
     """An authorised person puts an emergency bulletin on air now, approving it by that act (logged): its speech
     is made if needed, then one signed emergency play per targeted area interrupts whatever plays."""
     with _domain_errors():
         await onair.send_now(
-            runtime, principal=user, bulletin_id=bulletin_id, reason=body.reason, source_ip=client_ip(request)
+            studio,
+            signer=signer,
+            principal=user,
+            bulletin_id=bulletin_id,
+            reason=body.reason,
+            source_ip=client_ip(request),
         )
         return service.get(db, principal=user, bulletin_id=bulletin_id)
 
 
 @router.post("/{bulletin_id}/stop", response_model=BulletinDetail)
-def stop(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
+def stop(
+    db: SessionDep, settings: SettingsDep, signer: SignerDep, user: CurrentUser, bulletin_id: int, request: Request
+) -> Bulletin:
     """Stop an emergency on air everywhere with one action (a signed stop to every device it was sent to)."""
     with _domain_errors():
         onair.stop(
-            db, settings=runtime.settings, signer=runtime.signer, principal=user, bulletin_id=bulletin_id,
+            db, settings=settings, signer=signer, principal=user, bulletin_id=bulletin_id,
             source_ip=client_ip(request),
         )  # fmt: skip
         bulletin = service.get(db, principal=user, bulletin_id=bulletin_id)
-    db.commit()
-    runtime.dispatcher.wake()
+    db.commit()  # the stops are queued before the answer says so (the commit wakes the dispatcher)
     return bulletin
 
 
 @router.get("/{bulletin_id}/proof", response_model=ProofRead)
-def proof(db: SessionDep, runtime: RuntimeDep, user: CurrentUser, bulletin_id: int) -> Any:
+def proof(db: SessionDep, settings: SettingsDep, user: CurrentUser, bulletin_id: int) -> Any:
     """Proof of play: per commune and per command, what each device said (received … done, failed, not reached)."""
     with _domain_errors():
         service.get(db, principal=user, bulletin_id=bulletin_id)
-    communes = proof_scope(user.areas_for(READ_ROLES), runtime.settings.province_code)
+    communes = proof_scope(user.areas_for(READ_ROLES), settings.province_code)
     return asdict(bulletin_proof(db, bulletin_id=bulletin_id, communes=communes))
 
 
 @router.post("/speech-preview", response_model=SpeechPreview)
-async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechRequest) -> SpeechPreview:
+async def speech_preview(studio: StudioDep, user: CurrentUser, body: SpeechRequest) -> SpeechPreview:
     """Hear a text before submitting it: normalised, synthesised (engine fallback recorded) between the chosen
     jingles, stored by hash."""
     if not user.areas_for(WRITE_ROLES):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only bulletin writers make speech.")
-    with runtime.sessions() as db:
+    with studio.sessions() as db:
         area = _dictionary_area(db, user, body.area)
     with _domain_errors():
-        with runtime.sessions() as db:
+        with studio.sessions() as db:
             for field in jingles.SLOTS:
                 jingles.check_for_preview(db, principal=user, field=field, jingle_id=getattr(body, field))
-            intro, outro = jingles.sounds(db, runtime.media, body.intro_jingle_id, body.outro_jingle_id)
+            intro, outro = jingles.sounds(db, studio.media, body.intro_jingle_id, body.outro_jingle_id)
         spoken = await speak(
-            runtime, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True,
+            studio, text=body.text, actor=user.username, gender=body.gender, voice=body.voice, audited=True,
             intro=intro, outro=outro, area=area,
         )  # fmt: skip
     return SpeechPreview(
-        url=media_url(runtime.settings, spoken.sha256),
+        url=media_url(studio.settings, spoken.sha256),
         sha256=spoken.sha256,
         duration_ms=spoken.duration_ms,
         engine=spoken.engine,
@@ -280,14 +292,14 @@ async def speech_preview(runtime: RuntimeDep, user: CurrentUser, body: SpeechReq
 
 
 @router.post("/{bulletin_id}/audio", response_model=BulletinDetail, openapi_extra=multipart_body(BulletinAudioForm))
-async def upload_bulletin_audio(runtime: RuntimeDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
+async def upload_bulletin_audio(studio: StudioDep, user: CurrentUser, bulletin_id: int, request: Request) -> Bulletin:
     """Upload or record the bulletin's audio (any common format; the pipeline levels and encodes it)."""
-    form = await read_form(request, max_file_bytes=runtime.settings.max_upload_bytes)
+    form = await read_form(request, max_file_bytes=studio.settings.max_upload_bytes)
     if not form.file_data:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": "audio", "message": "choose a file"}])
     with _domain_errors():
         return await upload_audio(
-            runtime,
+            studio,
             principal=user,
             bulletin_id=bulletin_id,
             data=form.file_data,

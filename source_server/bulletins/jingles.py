@@ -12,10 +12,10 @@ import asyncio
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from source_server.accounts.service import READ_ROLES, Principal, audit
 from source_server.audio import pipeline
@@ -28,9 +28,6 @@ from source_server.db import utcnow
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.service import store_media
 from source_server.fleet import service as fleet
-
-if TYPE_CHECKING:
-    from source_server.runtime import Runtime
 
 KINDS = ("intro", "outro", "any")
 """``any``: usable as either."""
@@ -193,8 +190,10 @@ def create(
 
 
 async def upload(
-    runtime: Runtime,
     *,
+    sessions: sessionmaker[Session],
+    store: MediaStore,
+    max_bytes: int,
     principal: Principal,
     owner_area: str,
     name: str,
@@ -205,17 +204,18 @@ async def upload(
 ) -> Jingle:
     """Check the request, put the file through the pipeline off the event loop, then store the jingle.
 
-    InvalidBulletin("audio", …) in the pipeline's words for a file that is not usable; nothing is stored then."""
-    with runtime.sessions() as db:
+    ``max_bytes``: the upload limit (``Settings.max_upload_bytes``). InvalidBulletin("audio", …) in the pipeline's
+    words for a file that is not usable; nothing is stored then."""
+    with sessions() as db:
         check_new(db, principal=principal, owner_area=owner_area, name=name, kind=kind)
-    config = PipelineConfig(max_bytes=runtime.settings.max_upload_bytes)
+    config = PipelineConfig(max_bytes=max_bytes)
     try:
         prepared = await asyncio.to_thread(prepare, data, filename, config=config)
     except AudioRejected as exc:
         raise InvalidBulletin("audio", describe(exc)) from None
-    with runtime.sessions.begin() as db:
+    with sessions.begin() as db:
         return create(
-            db, store=runtime.media, principal=principal, owner_area=owner_area, name=name, kind=kind,
+            db, store=store, principal=principal, owner_area=owner_area, name=name, kind=kind,
             prepared=prepared, original_name=filename, source_ip=source_ip,
         )  # fmt: skip
 

@@ -16,7 +16,7 @@ from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import InvalidBulletin, JingleNotFound, NotPermitted
 from source_server.bulletins.models import Jingle
 from source_server.bulletins.schemas import JingleRead, JingleUpdate, JingleUploadForm
-from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip
+from source_server.deps import CurrentUser, MediaStoreDep, SessionDep, SessionsDep, SettingsDep, client_ip
 from source_server.dispatch.upload import multipart_body, read_form
 
 router = APIRouter(prefix="/jingles")
@@ -50,15 +50,19 @@ def list_jingles(
 
 
 @router.post("", response_model=JingleRead, status_code=201, openapi_extra=multipart_body(JingleUploadForm))
-async def upload_jingle(runtime: RuntimeDep, user: CurrentUser, request: Request) -> Jingle:
+async def upload_jingle(
+    sessions: SessionsDep, store: MediaStoreDep, settings: SettingsDep, user: CurrentUser, request: Request
+) -> Jingle:
     """Upload a jingle (multipart: ``file``, ``name``, ``kind`` intro | outro | any, ``owner_area``): any common audio
     format, checked like a bulletin's audio and at most 30 s long; the area's bulletin writers only."""
-    form = await read_form(request, max_file_bytes=runtime.settings.max_upload_bytes)
+    form = await read_form(request, max_file_bytes=settings.max_upload_bytes)
     if not form.file_data:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": "file", "message": "choose a file"}])
     with _errors():
         return await jingles.upload(
-            runtime,
+            sessions=sessions,
+            store=store,
+            max_bytes=settings.max_upload_bytes,
             principal=user,
             owner_area=form.fields.get("owner_area", ""),
             name=form.fields.get("name", ""),

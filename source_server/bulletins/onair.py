@@ -7,7 +7,6 @@ Every command carries the bulletin's id, so the proof of play of a bulletin is t
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +16,8 @@ from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin
-from source_server.bulletins.speech import ensure_speech
+from source_server.bulletins.reach import MAX_DEVICES, bulletin_reach, device_ids
+from source_server.bulletins.speech import Studio, ensure_speech
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
@@ -26,10 +26,6 @@ from source_server.dispatch.models import Command, Media
 from source_server.dispatch.service import create_command, media_url
 from source_server.fleet import service as fleet
 from source_server.fleet.models import DeviceGroup
-from source_server.scheduling.reach import MAX_DEVICES, bulletin_reach, device_ids
-
-if TYPE_CHECKING:
-    from source_server.runtime import Runtime
 
 EMERGENCY_TTL = timedelta(hours=1)
 """How long a device that was offline still gets an emergency when it comes back (unless valid_until is sooner)."""
@@ -166,19 +162,24 @@ def reached_devices(db: Session, *, bulletin: Bulletin) -> int:
 
 
 async def send_now(
-    runtime: Runtime, *, principal: Principal, bulletin_id: int, reason: str = "", source_ip: str | None = None
+    studio: Studio,
+    *,
+    signer: SigningKey,
+    principal: Principal,
+    bulletin_id: int,
+    reason: str = "",
+    source_ip: str | None = None,
 ) -> None:
     """An authorised person puts an emergency on air now: speech made if needed, approved by this act (logged),
-    one signed emergency play per targeted area; refused steps change nothing."""
+    one signed emergency play per targeted area; refused steps change nothing. The commit wakes the dispatcher."""
     await ensure_speech(
-        runtime, principal=principal, bulletin_id=bulletin_id, for_action=Action.SEND_DIRECT, source_ip=source_ip
+        studio, principal=principal, bulletin_id=bulletin_id, for_action=Action.SEND_DIRECT, source_ip=source_ip
     )
-    with runtime.sessions.begin() as db:
+    with studio.sessions.begin() as db:
         bulletin = service.send_direct(
             db, principal=principal, bulletin_id=bulletin_id, reason=reason, source_ip=source_ip
         )
         broadcast_now(
-            db, settings=runtime.settings, signer=runtime.signer, bulletin=bulletin, actor=principal.username,
+            db, settings=studio.settings, signer=signer, bulletin=bulletin, actor=principal.username,
             source_ip=source_ip,
         )  # fmt: skip
-    runtime.dispatcher.wake()

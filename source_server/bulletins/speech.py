@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from source_server.accounts.service import Principal, audit
 from source_server.audio.config import PipelineConfig
@@ -20,15 +22,25 @@ from source_server.audio.dictionary.service import entries_for
 from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TtsError, describe
 from source_server.audio.pipeline import Jingle, ProcessedAudio, keep_source, prepare_audio
 from source_server.audio.textnorm import Normalized, UnspeakableText, ensure_speakable, normalize
-from source_server.audio.tts import Gender, Speech
+from source_server.audio.tts import Gender, Speech, TtsChain
 from source_server.bulletins import jingles, service
 from source_server.bulletins.exceptions import InvalidBulletin
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.workflow import Action
+from source_server.config import Settings
+from source_server.dispatch.media import MediaStore
 from source_server.dispatch.service import store_media
 
-if TYPE_CHECKING:
-    from source_server.runtime import Runtime
+
+@dataclass(frozen=True)
+class Studio:
+    """What a bulletin's audio is made with: sessions, the media store, the speech engines, and the settings that
+    bound uploads (``max_upload_bytes``, ``max_audio_seconds``) and name the province whose dictionary reads."""
+
+    sessions: sessionmaker[Session]
+    media: MediaStore
+    tts: TtsChain
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ def _why(exc: TtsError) -> str:
 
 
 async def speak(
-    runtime: Runtime,
+    studio: Studio,
     *,
     text: str,
     actor: str,
@@ -69,47 +81,47 @@ async def speak(
     attached). ``area``: whose abbreviation dictionary reads the text (the province's without one).
     InvalidBulletin("text", …) when the text cannot or could not be spoken.
     """
-    with runtime.sessions() as db:
-        abbreviations = entries_for(db, area or runtime.settings.province_code)
+    with studio.sessions() as db:
+        abbreviations = entries_for(db, area or studio.settings.province_code)
     reading = normalize(text, abbreviations=abbreviations)
     try:
         ensure_speakable(reading)
     except UnspeakableText as exc:
         raise InvalidBulletin("text", str(exc)) from None
     try:
-        speech: Speech = await runtime.tts.speak(
+        speech: Speech = await studio.tts.speak(
             list(reading.sentences), gender=gender, voice=voice, intro=intro, outro=outro
         )
     except TtsError as exc:
         raise InvalidBulletin("text", _why(exc)) from None
     except AudioRejected as exc:  # a jingle's stored source no longer decodes
         raise InvalidBulletin("intro_jingle_id", describe(exc)) from None
-    with runtime.sessions.begin() as db:
-        store_media(db, store=runtime.media, audio=speech.audio, original_name="speech.mp3", actor=actor)
+    with studio.sessions.begin() as db:
+        store_media(db, store=studio.media, audio=speech.audio, original_name="speech.mp3", actor=actor)
         if audited:
             audit(db, actor=actor, action="media.speech", object_type="media", object_id=speech.audio.sha256,
                   summary=f"{speech.engine} {speech.voice}", detail=speech.record())  # fmt: skip
     return Spoken(speech.audio.sha256, speech.audio.duration_ms, speech.engine, speech.voice, speech.record(), reading)
 
 
-def _limits(runtime: Runtime, size: int) -> dict[str, Any]:
+def _limits(studio: Studio, size: int) -> dict[str, Any]:
     """The pipeline limits for a bulletin's audio (a kept source may be larger than an upload may be)."""
-    settings = runtime.settings
+    settings = studio.settings
     return {"max_bytes": max(settings.max_upload_bytes, size), "max_seconds": settings.max_audio_seconds}
 
 
-async def _mix(runtime: Runtime, source: bytes, intro: Jingle | None, outro: Jingle | None) -> ProcessedAudio:
+async def _mix(studio: Studio, source: bytes, intro: Jingle | None, outro: Jingle | None) -> ProcessedAudio:
     """A bulletin's own file (its kept source) between its jingles, in the device format."""
     try:
         return await asyncio.to_thread(
-            prepare_audio, source, "source.flac", intro=intro, outro=outro, **_limits(runtime, len(source))
+            prepare_audio, source, "source.flac", intro=intro, outro=outro, **_limits(studio, len(source))
         )
     except AudioRejected as exc:
         raise InvalidBulletin("audio", describe(exc)) from None
 
 
 async def ensure_speech(
-    runtime: Runtime,
+    studio: Studio,
     *,
     principal: Principal,
     bulletin_id: int,
@@ -119,29 +131,29 @@ async def ensure_speech(
     """Give a bulletin its audio before ``for_action`` (submit, send directly, or an edit that sends it back to the
     approver): speech for a text-only one, its own file mixed again after its jingles changed; None when it needs
     none. Everything ``for_action`` would refuse is refused first."""
-    with runtime.sessions() as db:
+    with studio.sessions() as db:
         bulletin = service.get(db, principal=principal, bulletin_id=bulletin_id)
         service.precheck(db, principal=principal, bulletin=bulletin, action=for_action)
         source = bulletin.audio_source_sha256
         if bulletin.media_sha256 or (not source and not bulletin.text.strip()):
             return None
         text, version, area = bulletin.text, bulletin.version, bulletin.owner_area
-        intro, outro = jingles.sounds(db, runtime.media, bulletin.intro_jingle_id, bulletin.outro_jingle_id)
+        intro, outro = jingles.sounds(db, studio.media, bulletin.intro_jingle_id, bulletin.outro_jingle_id)
     if source:
-        path = runtime.media.path_for(source, "flac")
+        path = studio.media.path_for(source, "flac")
         if path is None:
             raise InvalidBulletin(
                 "audio", "the bulletin's uploaded file is missing from the media store; upload it again"
             )
-        audio = await _mix(runtime, path.read_bytes(), intro, outro)
-        with runtime.sessions.begin() as db:
-            store_media(db, store=runtime.media, audio=audio, original_name="mixed.mp3", actor=principal.username)
+        audio = await _mix(studio, path.read_bytes(), intro, outro)
+        with studio.sessions.begin() as db:
+            store_media(db, store=studio.media, audio=audio, original_name="mixed.mp3", actor=principal.username)
             return service.attach_mix(
                 db, principal=principal, bulletin_id=bulletin_id, version=version, sha256=audio.sha256,
                 source_ip=source_ip,
             )  # fmt: skip
-    spoken = await speak(runtime, text=text, actor=principal.username, area=area, intro=intro, outro=outro)
-    with runtime.sessions.begin() as db:
+    spoken = await speak(studio, text=text, actor=principal.username, area=area, intro=intro, outro=outro)
+    with studio.sessions.begin() as db:
         return service.attach_speech(
             db,
             principal=principal,
@@ -156,7 +168,7 @@ async def ensure_speech(
 
 
 async def upload_audio(
-    runtime: Runtime,
+    studio: Studio,
     *,
     principal: Principal,
     bulletin_id: int,
@@ -166,11 +178,11 @@ async def upload_audio(
 ) -> Bulletin:
     """Put an uploaded or recorded file through the pipeline with the bulletin's jingles and make it the bulletin's
     audio (a new version); its decoded source is kept for mixing again."""
-    with runtime.sessions() as db:
+    with studio.sessions() as db:
         bulletin = service.get(db, principal=principal, bulletin_id=bulletin_id)  # 404 before any work
         chosen = (bulletin.intro_jingle_id, bulletin.outro_jingle_id)
-        intro, outro = jingles.sounds(db, runtime.media, *chosen)
-    limits = _limits(runtime, 0)
+        intro, outro = jingles.sounds(db, studio.media, *chosen)
+    limits = _limits(studio, 0)
     try:
         source = await asyncio.to_thread(
             keep_source, data, filename, config=PipelineConfig(max_bytes=limits["max_bytes"]),
@@ -178,13 +190,13 @@ async def upload_audio(
         )  # fmt: skip
     except AudioRejected as exc:
         raise InvalidBulletin("audio", describe(exc)) from None
-    audio = await _mix(runtime, source.data, intro, outro)
-    with runtime.sessions.begin() as db:
+    audio = await _mix(studio, source.data, intro, outro)
+    with studio.sessions.begin() as db:
         now = service.get(db, principal=principal, bulletin_id=bulletin_id)
         if (now.intro_jingle_id, now.outro_jingle_id) != chosen:
             raise InvalidBulletin("audio", "the jingles changed while the file was processed; upload it again")
-        runtime.media.put_bytes(source.data, source.ext)
-        store_media(db, store=runtime.media, audio=audio, original_name=filename[:255], actor=principal.username)
+        studio.media.put_bytes(source.data, source.ext)
+        store_media(db, store=studio.media, audio=audio, original_name=filename[:255], actor=principal.username)
         return service.update(
             db,
             principal=principal,
@@ -195,9 +207,9 @@ async def upload_audio(
 
 
 async def submit_with_speech(
-    runtime: Runtime, *, principal: Principal, bulletin_id: int, source_ip: str | None = None
+    studio: Studio, *, principal: Principal, bulletin_id: int, source_ip: str | None = None
 ) -> Bulletin:
     """Synthesise a text-only bulletin's speech, then submit it (the approver hears what will play)."""
-    await ensure_speech(runtime, principal=principal, bulletin_id=bulletin_id, source_ip=source_ip)
-    with runtime.sessions.begin() as db:
+    await ensure_speech(studio, principal=principal, bulletin_id=bulletin_id, source_ip=source_ip)
+    with studio.sessions.begin() as db:
         return service.submit(db, principal=principal, bulletin_id=bulletin_id, source_ip=source_ip)

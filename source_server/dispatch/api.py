@@ -17,7 +17,7 @@ from source_server.accounts.service import BROADCAST_ROLES, OPERATE_ROLES, READ_
 from source_server.audio.exceptions import AudioRejected, describe
 from source_server.audio.pipeline import prepare_audio
 from source_server.config import Settings
-from source_server.deps import CurrentUser, RuntimeDep, SessionDep, client_ip, require_area
+from source_server.deps import CurrentUser, MediaStoreDep, SessionDep, SettingsDep, SignerDep, client_ip, require_area
 from source_server.dispatch import service
 from source_server.dispatch.exceptions import ScheduleError, TargetError
 from source_server.dispatch.report import delivery_page, delivery_report
@@ -107,9 +107,15 @@ def _ttl(value: str) -> int | None:
     response_model=BroadcastCreated,
     openapi_extra=multipart_body(BroadcastForm),
 )
-async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, user: CurrentUser) -> BroadcastCreated:
+async def post_broadcast(
+    request: Request,
+    settings: SettingsDep,
+    signer: SignerDep,
+    store: MediaStoreDep,
+    db: SessionDep,
+    user: CurrentUser,
+) -> BroadcastCreated:
     """Upload audio and broadcast it to devices, an area or a group; nothing is stored when refused."""
-    settings = runtime.settings
     form = await read_form(request, max_file_bytes=settings.max_upload_bytes)
     f = form.fields
     if form.file_field is None:
@@ -141,12 +147,12 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
         known = service.media_known(db, sha256=audio.sha256)
         try:
             media = service.store_media(
-                db, store=runtime.media, audio=audio, original_name=form.file_name or "", actor=user.username
+                db, store=store, audio=audio, original_name=form.file_name or "", actor=user.username
             )
             command = service.create_broadcast(
                 db,
                 settings=settings,
-                signer=runtime.signer,
+                signer=signer,
                 media=media,
                 target=target,
                 priority=priority,
@@ -158,11 +164,11 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
                 ttl_s=ttl_s,
             )
             count = service.delivery_count(db, command_id=command.id)
-            db.commit()
+            db.commit()  # wakes the dispatcher
         except BaseException as exc:
             db.rollback()
             if not known:
-                runtime.media.delete(audio.sha256)  # the file was ours alone: leave nothing behind
+                store.delete(audio.sha256)  # the file was ours alone: leave nothing behind
             if isinstance(exc, TargetError | ScheduleError):
                 raise _unprocessable(exc.reason) from None
             raise
@@ -175,9 +181,7 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
             duration_ms=media.duration_ms,
         )
 
-    created = await run_in_threadpool(create)
-    runtime.dispatcher.wake()
-    return created
+    return await run_in_threadpool(create)
 
 
 def _visible(db: Session, user: Principal, settings: Settings, command_id: str) -> set[str] | None:
@@ -192,16 +196,14 @@ def _visible(db: Session, user: Principal, settings: Settings, command_id: str) 
 @router.get("/broadcasts", response_model=list[CommandRead])
 def list_broadcasts(
     db: SessionDep,
-    runtime: RuntimeDep,
+    settings: SettingsDep,
     user: CurrentUser,
     type: str | None = "play",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CommandRead]:
     """Newest commands first, limited to those that reached the caller's communes."""
-    rows = service.list_commands(
-        db, communes=_scope(user, runtime.settings), limit=limit, offset=offset, type=type or None
-    )
+    rows = service.list_commands(db, communes=_scope(user, settings), limit=limit, offset=offset, type=type or None)
     return [CommandRead.model_validate(c) for c in rows]
 
 
@@ -209,12 +211,12 @@ def list_broadcasts(
 def get_broadcast(
     command_id: str,
     db: SessionDep,
-    runtime: RuntimeDep,
+    settings: SettingsDep,
     user: CurrentUser,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CommandDetail:
     """One command and its delivery report (the caller's communes only)."""
-    scope = _visible(db, user, runtime.settings, command_id)
+    scope = _visible(db, user, settings, command_id)
     report = delivery_report(db, command_id=command_id, communes=scope, page_size=page_size)
     command = service.get_command(db, command_id=command_id)
     assert report is not None and command is not None
@@ -225,7 +227,7 @@ def get_broadcast(
 def list_deliveries(
     command_id: str,
     db: SessionDep,
-    runtime: RuntimeDep,
+    settings: SettingsDep,
     user: CurrentUser,
     status_: Annotated[str | None, Query(alias="status")] = None,
     commune: str | None = None,
@@ -233,7 +235,7 @@ def list_deliveries(
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeliveryPage:
     """Per-device delivery states, filtered by status and commune, paginated."""
-    scope = _visible(db, user, runtime.settings, command_id)
+    scope = _visible(db, user, settings, command_id)
     communes = scope
     if commune:
         communes = {commune} if scope is None or commune in scope else set()
@@ -247,7 +249,13 @@ def list_deliveries(
 
 @router.post("/devices/{device_id}/commands", status_code=status.HTTP_201_CREATED, response_model=BroadcastCreated)
 def post_device_command(
-    device_id: str, body: DeviceCommandIn, request: Request, db: SessionDep, runtime: RuntimeDep, user: CurrentUser
+    device_id: str,
+    body: DeviceCommandIn,
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    signer: SignerDep,
+    user: CurrentUser,
 ) -> BroadcastCreated:
     """Send set_volume, stop or reboot to one device (province operators)."""
     paths = device_paths(db, device_ids=[device_id])
@@ -269,8 +277,8 @@ def post_device_command(
     try:
         command = service.create_command(
             db,
-            settings=runtime.settings,
-            signer=runtime.signer,
+            settings=settings,
+            signer=signer,
             type=CommandType(body.type),
             body=payload,
             target=Target(devices=(device_id,)),
@@ -279,12 +287,11 @@ def post_device_command(
             title=body.type,
             actor=user.username,
             source_ip=client_ip(request),
-            ttl_s=body.ttl_s or min(runtime.settings.command_ttl_s, 600),
+            ttl_s=body.ttl_s or min(settings.command_ttl_s, 600),
         )
     except (TargetError, ScheduleError) as exc:
         raise _unprocessable(exc.reason) from None
-    db.commit()
-    runtime.dispatcher.wake()
+    db.commit()  # queued before the answer says so (the commit wakes the dispatcher)
     return BroadcastCreated(id=command.id, devices=1, topics=command.topics, expires_at=command.expires_at)
 
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from source_server.accounts.service import READ_ROLES, Principal
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import Path, bulletin_reach
 from source_server.bulletins.workflow import WRITE_ROLES
 from source_server.db import utcnow
 from source_server.fleet import service as fleet
 from source_server.scheduling.exceptions import InvalidInput, NotFound, NotPermitted
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
-from source_server.scheduling.reach import Path, bulletin_reach
 
 PROGRAMME_ROLES = WRITE_ROLES
 """Roles that change a programme (the area check comes on top)."""

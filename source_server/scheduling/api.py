@@ -15,8 +15,6 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from source_server.deps import CurrentUser, SessionDep, client_ip
 from source_server.scheduling import service
@@ -73,13 +71,6 @@ def _gap(request: Request) -> timedelta:
     return timedelta(seconds=request.app.state.runtime.settings.programme_gap_s)
 
 
-def _sync_soon(db: Session, request: Request) -> None:
-    """Wake the programme sync once this request's transaction has committed."""
-    scheduler = getattr(request.app.state.runtime, "programme", None)
-    if scheduler is not None:
-        event.listen(db, "after_commit", lambda _session: scheduler.wake(), once=True)
-
-
 def _timed(t: Timed) -> dict[str, Any]:
     return {
         **ItemRead.model_validate(t.item).model_dump(),
@@ -106,7 +97,6 @@ def create_slot(db: SessionDep, user: CurrentUser, area_code: AreaCode, body: Sl
     with _domain_errors():
         data = service.SlotInput(**body.model_dump())
         slot = service.create_slot(db, principal=user, area_code=area_code, data=data, source_ip=client_ip(request))
-    _sync_soon(db, request)
     return slot
 
 
@@ -125,7 +115,6 @@ def update_slot(
             gap=_gap(request),
             source_ip=client_ip(request),
         )
-    _sync_soon(db, request)
     return slot
 
 
@@ -191,7 +180,6 @@ def place(db: SessionDep, user: CurrentUser, area_code: AreaCode, body: PlaceIn,
             source_ip=client_ip(request),
             **body.model_dump(),
         )
-    _sync_soon(db, request)
     return item
 
 
@@ -208,7 +196,6 @@ def place_at(db: SessionDep, user: CurrentUser, area_code: AreaCode, body: Place
             gap=_gap(request),
             source_ip=client_ip(request),
         )
-    _sync_soon(db, request)
     return item
 
 
@@ -234,7 +221,6 @@ def reorder(
             gap=_gap(request),
             source_ip=client_ip(request),
         )
-    _sync_soon(db, request)
     return [ItemRead.model_validate(t.item).model_dump() for t in timed]
 
 
@@ -243,7 +229,6 @@ def remove(db: SessionDep, user: CurrentUser, area_code: AreaCode, item_id: int,
     """Take an item out (a play already sent to devices is stopped)."""
     with _domain_errors():
         item = service.remove(db, principal=user, area_code=area_code, item_id=item_id, source_ip=client_ip(request))
-    _sync_soon(db, request)
     return item
 
 
@@ -254,7 +239,6 @@ def insert_priority(db: SessionDep, user: CurrentUser, body: PriorityIn, request
         result = service.insert_priority(
             db, principal=user, bulletin_id=body.bulletin_id, gap=_gap(request), source_ip=client_ip(request)
         )
-    _sync_soon(db, request)
     outcomes = [
         {
             "commune": o.commune,

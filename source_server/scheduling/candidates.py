@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, lazyload
 from protocols import Priority
 from source_server.accounts.service import Principal
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import bulletin_reach
 from source_server.db import utcnow
 from source_server.dispatch.models import Media
 from source_server.scheduling import access
 from source_server.scheduling.checks import PLAYABLE
-from source_server.scheduling.reach import bulletin_reach
 
 LIMIT = 100
 """At most this many bulletins are offered (the newest first)."""

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from protocols import Priority
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import Path, Reach, bulletin_reach, too_wide
 from source_server.bulletins.workflow import State
 from source_server.fleet.uptime import LOCAL_TZ
 from source_server.scheduling.exceptions import Problem
 from source_server.scheduling.models import ScheduleItem, Slot
 from source_server.scheduling.plan import Timed, audio_of, occurrence_items, related_programmes, time_occurrence
 from source_server.scheduling.plan import timed_items as load_timed
-from source_server.scheduling.reach import Path, Reach, bulletin_reach, too_wide
 from source_server.scheduling.timing import occurrence, overlaps, why_not_on
 
 PLAYABLE = frozenset({State.APPROVED.value, State.SCHEDULED.value, State.ON_AIR.value})

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from source_server.accounts.service import Principal
+from source_server.bulletins.reach import Reach
 from source_server.scheduling import access
 from source_server.scheduling.models import Slot
 from source_server.scheduling.plan import ItemState, Timed, timed_items
-from source_server.scheduling.reach import Reach
 from source_server.scheduling.timing import occurrence, why_not_on
 
 

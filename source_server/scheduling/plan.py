@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import Reach
 from source_server.dispatch.models import Media
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
-from source_server.scheduling.reach import Reach
 from source_server.scheduling.timing import lay_out, occurrence
 
 

@@ -19,6 +19,7 @@ from protocols import Priority
 from source_server.accounts.service import READ_ROLES, Principal, audit
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import communes_of
 from source_server.bulletins.workflow import Action
 from source_server.db import utcnow
 from source_server.fleet import service as fleet
@@ -27,7 +28,6 @@ from source_server.scheduling.checks import bulletin_problems, check_slot
 from source_server.scheduling.exceptions import InvalidInput, NotFound, NotPermitted, PlacementRefused, Problem
 from source_server.scheduling.models import ScheduleItem, Slot
 from source_server.scheduling.plan import ItemState, occurrence_items
-from source_server.scheduling.reach import communes_of
 from source_server.scheduling.timing import local_day, occurrence, why_not_on
 
 WARNINGS = frozenset({"overfilled", "overlap"})

@@ -2,7 +2,8 @@
 
 A ``leader`` interval job tries to take the leader lock (``leader.py``) and, once leader, checks it still holds
 it. The leader runs ``sync`` as an interval job (``coalesce``, ``max_instances=1``) starting at once — so a
-restart syncs first thing and misses nothing — and again whenever ``wake()`` says a change was committed. A
+restart syncs first thing and misses nothing — and again whenever ``wake()`` says a change was committed (the
+runtime's commit signals call it after a commit that changed a programme, a slot or an item). A
 follower does not sync; it takes over within ``programme_leader_retry_s`` when the leader goes away. A change
 committed through a follower replica reaches devices at the leader's next interval (``programme_sync_interval_s``).
 """
@@ -21,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import SigningKey
+from source_server.commit_signals import mute
 from source_server.config import Settings
 from source_server.db import session_scope, utcnow
 from source_server.scheduling.leader import LeaderLock
@@ -146,6 +148,7 @@ class ProgrammeScheduler:
             if self._stopping:
                 return None
             with session_scope(self.sessions) as db:
+                mute(db, self.wake)  # its own writes to the items are not a change to sync again
                 report = sync_programmes(db, settings=self.settings, signer=self.signer, now=utcnow())
             self.last_report = report
             self.syncs += 1

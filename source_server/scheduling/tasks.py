@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from protocols import CommandType, MediaRef, PlayBody, PreemptPolicy, SigningKey, StopBody, Target
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.models import Bulletin
+from source_server.bulletins.reach import command_target
 from source_server.bulletins.workflow import Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
@@ -32,7 +33,6 @@ from source_server.scheduling.checks import PLAYABLE
 from source_server.scheduling.leader import serialise_sync
 from source_server.scheduling.models import ScheduleItem
 from source_server.scheduling.plan import ItemState, Timed, timed_items
-from source_server.scheduling.reach import command_target
 from source_server.scheduling.timing import local_day
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from source_server.bulletins.exceptions import BulletinError, BulletinNotFound
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.speech import ensure_speech, submit_with_speech
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
-from source_server.deps import WebUser
+from source_server.deps import WebUser, get_studio
 from source_server.fleet import service as fleet
 from source_server.web import bulletin_audio
 from source_server.web import bulletin_view as view
@@ -161,7 +161,7 @@ async def _submit(request: Request, user: WebContext, bulletin_id: int) -> Respo
     """Synthesise the speech and submit; a failure leaves the saved draft and says why on its page."""
     try:
         await submit_with_speech(
-            request.app.state.runtime, principal=user.principal, bulletin_id=bulletin_id, source_ip=client_ip(request)
+            get_studio(request), principal=user.principal, bulletin_id=bulletin_id, source_ip=client_ip(request)
         )
     except BulletinError as exc:
         return _failed(request, user, bulletin_id, exc)
@@ -263,7 +263,7 @@ async def save_edit(
     if resynthesise:  # back for approval: the approver hears the new text; an own file is mixed with new jingles
         try:
             await ensure_speech(
-                request.app.state.runtime,
+                get_studio(request),
                 principal=user.principal,
                 bulletin_id=bulletin_id,
                 for_action=Action.EDIT,

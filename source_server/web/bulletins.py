@@ -23,7 +23,7 @@ from source_server.bulletins.models import Bulletin
 from source_server.bulletins.schemas import Reason
 from source_server.bulletins.speech import ensure_speech
 from source_server.bulletins.workflow import Action, State
-from source_server.deps import WebUser
+from source_server.deps import WebUser, get_studio
 from source_server.web import bulletin_audio, bulletin_edit
 from source_server.web import bulletin_view as view
 from source_server.web.auth import WebContext, client_ip
@@ -214,7 +214,7 @@ async def bulletin_action(
     try:
         if name in ("submit", "send_direct"):  # the approver, or the loudspeakers, hear the text as speech
             await ensure_speech(
-                runtime,
+                get_studio(request),
                 principal=user.principal,
                 bulletin_id=bulletin_id,
                 for_action=Action.SUBMIT if name == "submit" else Action.SEND_DIRECT,

@@ -25,7 +25,7 @@ from source_server.bulletins.exceptions import (
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
-from source_server.deps import WebUser
+from source_server.deps import WebUser, get_studio
 from source_server.dispatch.schemas import DELIVERY_STATES
 from source_server.fleet import service as fleet
 from source_server.web import device_view as view
@@ -96,7 +96,9 @@ async def emergency_send(
                 return _form(request, user, values=values, confirm={"devices": devices})
             db.commit()
             bulletin_id = bulletin.id
-        await onair.send_now(runtime, principal=user.principal, bulletin_id=bulletin_id, source_ip=ip)
+        await onair.send_now(
+            get_studio(request), signer=runtime.signer, principal=user.principal, bulletin_id=bulletin_id, source_ip=ip
+        )
     except BulletinError as exc:
         return _form(request, user, values=values, error=_message(exc, user.lang), status_code=_status(exc))
     return RedirectResponse(f"/ui/emergency/{bulletin_id}", status_code=303)
@@ -163,5 +165,4 @@ def emergency_stop(request: Request, user: WebUser, bulletin_id: int) -> Respons
             bulletin = service.get(db, principal=user.principal, bulletin_id=bulletin_id)
             db.expunge(bulletin)
         return _live(request, user, bulletin, error=_message(exc, user.lang), status_code=_status(exc))
-    runtime.dispatcher.wake()
     return RedirectResponse(f"/ui/emergency/{bulletin_id}?stopped=1", status_code=303)

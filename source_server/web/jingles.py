@@ -112,8 +112,9 @@ async def upload(
         return _page(request, user, error=error, form=form, status_code=413)
     try:
         await jingles.upload(
-            runtime, principal=user.principal, owner_area=owner_area, name=name, kind=kind, data=data,
-            filename=file.filename, source_ip=client_ip(request),
+            sessions=runtime.sessions, store=runtime.media, max_bytes=limit, principal=user.principal,
+            owner_area=owner_area, name=name, kind=kind, data=data, filename=file.filename,
+            source_ip=client_ip(request),
         )  # fmt: skip
     except BulletinError as exc:
         error, status = said(exc, lang, mb=limit >> 20)

@@ -35,7 +35,6 @@ from source_server.web.programme_common import (
     monday_of,
     readable_areas,
     refusal,
-    wake_sync,
 )
 from source_server.web.programme_week import week
 from source_server.web.templating import render
@@ -182,7 +181,6 @@ def move_item(
                             gap=gap(request), source_ip=client_ip(request))  # fmt: skip
     except SchedulingError as exc:
         return _refused(request, user, area_code, exc, day)
-    wake_sync(request)
     return _back(area_code, on, "moved", f"occ-{slot_id}-{on.isoformat()}")
 
 
@@ -196,5 +194,4 @@ def remove_item(request: Request, user: WebUser, area_code: AreaCode, item_id: i
             on, slot_id = item.day, item.slot_id
     except SchedulingError as exc:
         return _refused(request, user, area_code, exc, "")
-    wake_sync(request)
     return _back(area_code, on, "removed", f"occ-{slot_id}-{on.isoformat()}" if slot_id else "")

@@ -1,5 +1,5 @@
-"""What every programme page shares: the gap between items, waking the sync after a change, the areas a user
-may open, who may change a programme, and the page that says why a request was refused."""
+"""What every programme page shares: the gap between items, the areas a user may open, who may change a
+programme, and the page that says why a request was refused (a committed change wakes the sync by itself)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,6 @@ DONE = frozenset({"slot_created", "slot_saved", "slot_deleted", "placed", "moved
 def gap(request: Request) -> timedelta:
     """The pause between two items of a slot (the same setting the API and the sync use)."""
     return timedelta(seconds=request.app.state.runtime.settings.programme_gap_s)
-
-
-def wake_sync(request: Request) -> None:
-    """After a committed change: the programme sync sends devices what changed (when it runs in this process)."""
-    scheduler = getattr(request.app.state.runtime, "programme", None)
-    if scheduler is not None:
-        scheduler.wake()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from source_server.scheduling.models import ScheduleItem
 from source_server.web import programme_text as txt
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.i18n import t
-from source_server.web.programme_common import area_name, gap, refusal, wake_sync
+from source_server.web.programme_common import area_name, gap, refusal
 from source_server.web.programme_slots import parse_day, parse_time
 from source_server.web.templating import render
 
@@ -198,7 +198,6 @@ async def place(request: Request, user: WebUser, area_code: AreaCode) -> Respons
             return refusal(request, user, error)
         field = {"slot_id": "slot_id", "day": "day", "at": "at_time"}.get(error.field, "bulletin_id")
         return _page(request, user, area_code, form, errors={field: error.message}, status_code=error.status)
-    wake_sync(request)
     anchor = f"#occ-{slot_id}-{on.isoformat()}" if slot_id else ""
     return RedirectResponse(f"/ui/programme/{area_code}?day={on.isoformat()}&done=placed{anchor}", status_code=303)
 

@@ -22,7 +22,7 @@ from source_server.scheduling.service import SlotInput
 from source_server.web import programme_text as txt
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.i18n import t
-from source_server.web.programme_common import area_name, gap, refusal, wake_sync
+from source_server.web.programme_common import area_name, gap, refusal
 from source_server.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -196,7 +196,6 @@ async def create_slot(request: Request, user: WebUser, area_code: AreaCode) -> R
                                 source_ip=client_ip(request))  # fmt: skip
     except SchedulingError as exc:
         return _failed(request, user, area_code, form, exc, None)
-    wake_sync(request)
     return RedirectResponse(f"/ui/programme/{area_code}?done=slot_created", status_code=303)
 
 
@@ -228,7 +227,6 @@ async def update_slot(request: Request, user: WebUser, area_code: AreaCode, slot
                                 gap=gap(request), source_ip=client_ip(request))  # fmt: skip
     except SchedulingError as exc:
         return _failed(request, user, area_code, form, exc, slot)
-    wake_sync(request)
     return RedirectResponse(f"/ui/programme/{area_code}?done=slot_saved", status_code=303)
 
 
@@ -244,5 +242,4 @@ def delete_slot(request: Request, user: WebUser, area_code: AreaCode, slot_id: i
     except SchedulingError as exc:
         form = SlotForm.of(slot) if slot is not None else SlotForm()
         return _failed(request, user, area_code, form, exc, slot)
-    wake_sync(request)
     return RedirectResponse(f"/ui/programme/{area_code}?done=slot_deleted", status_code=303)

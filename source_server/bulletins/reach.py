@@ -1,4 +1,4 @@
-"""Where a programme item plays: the bulletin's target clipped to the programme's area, and its command target.
+"""Where a bulletin plays: its target (clipped to a programme's area for a programme item) and its command target.
 
 A reach is a set of area paths (province, commune, village) plus single devices with their area path. Two
 reaches share devices when one area path is a prefix of the other, or an area path is a prefix of a device's
