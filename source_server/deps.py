@@ -21,7 +21,7 @@ from source_server.web.auth import (
     same_origin,
     session_of,
 )
-from source_server.web.i18n import get_lang
+from source_server.web.kit.i18n import get_lang
 
 if TYPE_CHECKING:
     from source_server.runtime import Runtime
