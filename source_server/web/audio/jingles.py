@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from source_server.accounts.service import Principal
 from source_server.audio.config import DEFAULT_CONFIG
-from source_server.audio.exceptions import REJECT_MESSAGES
 from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import BulletinError, InvalidBulletin, JingleNotFound, NotPermitted
 from source_server.bulletins.workflow import WRITE_ROLES
@@ -21,6 +20,7 @@ from source_server.deps import WebUser
 from source_server.fleet import service as fleet
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletins.form import owner_choices
+from source_server.web.kit.errors import JINGLE_PAGE_WORDS, words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render, templates
 
@@ -46,18 +46,7 @@ def said(exc: BulletinError, lang: str, *, mb: int = 0) -> tuple[str, int]:
     if isinstance(exc, NotPermitted):
         return t("jingle.err.forbidden", lang), 403
     assert isinstance(exc, InvalidBulletin)
-    if exc.field == "audio":
-        code = next((c for c, msg in REJECT_MESSAGES.items() if exc.message.startswith(msg)), "")
-        if not code:
-            return t("jingle.err.generic", lang).format(message=exc.message), 422
-        return t(f"jingle.reject.{code}", lang).format(seconds=MAX_SECONDS, mb=mb), 422
-    key = {
-        "name": "jingle.err.name_long" if "at most" in exc.message else "jingle.err.name",
-        "kind": "jingle.err.kind_choice",
-        "owner_area": "jingle.err.area_outside" if "outside" in exc.message else "jingle.err.area",
-    }.get(exc.field, "jingle.err.generic")
-    area = exc.message.split(" ", 1)[0].strip("'")
-    return t(key, lang).format(code=area, n=jingles.NAME_MAX, message=exc.message), 422
+    return words(exc, lang, table=JINGLE_PAGE_WORDS, fallback="jingle.err.generic", seconds=MAX_SECONDS, mb=mb), 422
 
 
 def _page(request: Request, user: WebContext, **extra: Any) -> HTMLResponse:

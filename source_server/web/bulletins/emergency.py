@@ -30,6 +30,7 @@ from source_server.dispatch.schemas import DELIVERY_STATES
 from source_server.fleet import service as fleet
 from source_server.web.auth import WebContext, client_ip
 from source_server.web.fleet import device_view as view
+from source_server.web.kit.errors import words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 
@@ -114,7 +115,7 @@ def _status(exc: BulletinError) -> int:
 def _message(exc: BulletinError, lang: str) -> str:
     if isinstance(exc, NotPermitted):
         return t("emergency.who", lang)
-    return exc.message if isinstance(exc, InvalidBulletin) else str(exc)
+    return words(exc, lang) if isinstance(exc, InvalidBulletin) else str(exc)
 
 
 def _live(request: Request, user: WebContext, bulletin: Bulletin, **extra: Any) -> HTMLResponse:

@@ -28,7 +28,8 @@ from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletins import audio as bulletin_audio
 from source_server.web.bulletins import edit as bulletin_edit
 from source_server.web.bulletins import view
-from source_server.web.bulletins.errors import PageError, message_page, page_error
+from source_server.web.bulletins.errors import message_page, page_error
+from source_server.web.kit.errors import PageError
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 

@@ -9,7 +9,7 @@ from source_server.fleet import service
 from source_server.fleet.models import Area
 from source_server.fleet.service import MergePlan, RegistryError
 from source_server.web.auth import WebContext
-from source_server.web.fleet.area_format import merge_message
+from source_server.web.kit.errors import words
 from source_server.web.kit.i18n import t
 
 
@@ -45,7 +45,7 @@ def preview_merge(db: Session, user: WebContext, from_code: str, to_code: str) -
     try:
         plan = service.merge_commune(db, from_code=src.code, to_code=dst.code, apply=False)
     except RegistryError as exc:
-        raise MergeRefused(merge_message(exc.field, exc.message, to_code=dst.code, lang=user.lang), 422) from None
+        raise MergeRefused(words(exc, user.lang), 422) from None
     return src, dst, plan
 
 
@@ -57,6 +57,6 @@ def apply_merge(
     try:
         plan = service.merge_commune(db, from_code=src.code, to_code=dst.code, apply=True, reason=reason)
     except RegistryError as exc:
-        raise MergeRefused(merge_message(exc.field, exc.message, to_code=dst.code, lang=user.lang), 422) from None
+        raise MergeRefused(words(exc, user.lang), 422) from None
     service.audit_merger(db, plan, actor=user.username, reason=reason, source_ip=source_ip)
     return plan

@@ -1,4 +1,4 @@
-"""The areas page's wording of CSV row errors and merger mistakes (the services speak English)."""
+"""The areas page's wording of CSV row errors (the services speak English)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,3 @@ def csv_message(message: str, lang: str) -> str:
                     values[name] = t(f"areas.level.{values[name]}", lang).lower()
             return t(key, lang).format(**values)
     return message
-
-
-def merge_message(field: str, message: str, *, to_code: str, lang: str) -> str:
-    """A merger RegistryError in the page's language."""
-    if "cannot be merged into itself" in message:
-        return t("areas.merge.same", lang)
-    if "is inactive" in message:
-        return t("areas.merge.inactive", lang).format(code=to_code)
-    if "must be communes" in message:
-        return t("areas.merge.not_commune", lang)
-    return f"{field}: {message}"

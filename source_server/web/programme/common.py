@@ -14,8 +14,8 @@ from source_server.accounts.service import READ_ROLES, Principal
 from source_server.fleet import service as fleet
 from source_server.scheduling import access
 from source_server.web.auth import WebContext
+from source_server.web.kit.errors import PageError
 from source_server.web.kit.templating import render
-from source_server.web.programme.text import PageError
 
 DONE = frozenset({"slot_created", "slot_saved", "slot_deleted", "placed", "moved", "removed"})
 """Messages a page may be redirected to show (``?done=``)."""

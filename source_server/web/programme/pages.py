@@ -24,6 +24,7 @@ from source_server.scheduling.exceptions import NotFound, SchedulingError
 from source_server.scheduling.models import Slot
 from source_server.scheduling.plan import occurrence_items
 from source_server.web.auth import WebContext, client_ip
+from source_server.web.kit.errors import PageError
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 from source_server.web.programme import place as programme_place
@@ -131,7 +132,7 @@ def programme_home(request: Request, user: WebUser, area: str = "", day: str = "
         with request.app.state.runtime.sessions() as db:
             choices = readable_areas(db, user.principal)
         if not choices:
-            return refusal(request, user, txt.PageError("", t("programme.not_found", user.lang), 404))
+            return refusal(request, user, PageError("", t("programme.not_found", user.lang), 404))
         area = choices[0].code
     return week_page(request, user, area[:32], day=day, done=done)
 

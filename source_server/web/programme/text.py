@@ -4,7 +4,6 @@ page's language (the services speak English and carry their data; the page says 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -18,6 +17,7 @@ from source_server.scheduling.exceptions import (
     SchedulingError,
     StateConflict,
 )
+from source_server.web.kit.errors import PageError, words
 from source_server.web.kit.i18n import t
 
 
@@ -112,38 +112,9 @@ def problem_text(p: Problem, lang: str, ctx: Context) -> str:
     return t(f"programme.p.{p.code}", lang).format(**values)
 
 
-# (field, pattern of the service's English message, UI string key); named groups feed the string.
-_INVALID: tuple[tuple[str, str, str], ...] = (
-    ("label", r"", "programme.err.label"),
-    ("start_local", r"overlaps slot “(?P<slot>.*)” \((?P<time>[^)]*)\)", "programme.err.start_clash"),
-    ("start_local", r"", "programme.err.start"),
-    ("duration_s", r"of (?P<day>\S+) would be overfilled by (?P<n>\d+) s", "programme.err.length_over"),
-    ("duration_s", r"", "programme.err.length"),
-    ("weekdays", r"(?P<n>\d+) item\(s\) are placed on (?P<day>\S+);", "programme.err.items_on_day"),
-    ("weekdays", r"", "programme.err.weekdays"),
-    ("first_day", r"(?P<n>\d+) item\(s\) are placed on (?P<day>\S+);", "programme.err.items_on_day"),
-    ("last_day", r"(?P<n>\d+) item\(s\) are placed on (?P<day>\S+);", "programme.err.items_on_day"),
-    ("last_day", r"before the first day", "programme.err.last_before_first"),
-    ("skip_dates", r"(?P<n>\d+) item\(s\) are placed on (?P<day>\S+);", "programme.err.items_on_day"),
-    ("area_code", r"merged", "programme.merged"),
-)
-
-
 def invalid_text(exc: InvalidInput, lang: str) -> str:
-    """A wrong field in ``lang``."""
-    for field, pattern, key in _INVALID:
-        if field == exc.field and (m := re.search(pattern, exc.message)):
-            return t(key, lang).format(**m.groupdict())
-    return t("programme.err.generic", lang).format(message=exc.message)
-
-
-@dataclass(frozen=True)
-class PageError:
-    """A domain error as a page shows it: the field it belongs to ("" for the page), the message, the status."""
-
-    field: str
-    message: str
-    status: int
+    """A wrong field in ``lang``, from its code."""
+    return words(exc, lang)
 
 
 def page_error(exc: SchedulingError, lang: str) -> PageError:
@@ -163,13 +134,4 @@ def page_error(exc: SchedulingError, lang: str) -> PageError:
 
 def conflict_text(exc: StateConflict, lang: str) -> str:
     """Too late for the change: an occurrence begun, an item played, a slot with items left or deleted."""
-    msg = exc.message
-    if m := re.search(r"slot “(?P<slot>.*)” of (?P<day>\S+) has begun", msg):
-        return t("programme.err.begun", lang).format(**m.groupdict())
-    if m := re.search(r"slot “(?P<slot>.*)” still has items to play on (?P<days>.+); remove", msg):
-        return t("programme.err.slot_busy", lang).format(**m.groupdict())
-    if "already played" in msg:
-        return t("programme.err.played", lang)
-    if "was deleted" in msg:
-        return t("programme.err.slot_deleted", lang)
-    return t("programme.err.generic", lang).format(message=msg)
+    return words(exc, lang)
