@@ -1,4 +1,4 @@
-"""FastAPI dependencies in one place: the runtime, a database session, the calling principal, the page user."""
+"""FastAPI dependencies of the API: the runtime, a database session, the calling principal (pages: ``web.kit.deps``)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,10 @@ from fastapi import Depends, HTTPException, Request, WebSocket, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import SAFE_METHODS, client_ip, require_csrf, same_origin, session_of
 from source_server.accounts.service import Principal, Role, principal_for_token
 from source_server.accounts.sessions import SessionInfo, SessionState
 from source_server.db import session_scope
-from source_server.web.auth import (
-    SAFE_METHODS,
-    WebContext,
-    client_ip,
-    login_redirect,
-    require_csrf,
-    same_origin,
-    session_of,
-)
-from source_server.web.kit.i18n import get_lang
 
 if TYPE_CHECKING:
     from source_server.runtime import Runtime
@@ -79,24 +70,6 @@ async def current_user(request: Request, caller: Annotated[Principal | SessionIn
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def _page_session(request: Request) -> SessionInfo:
-    found = session_of(request)
-    if not isinstance(found, SessionInfo):
-        raise login_redirect(request, expired=found is SessionState.EXPIRED)
-    return found
-
-
-async def web_user(request: Request, info: Annotated[SessionInfo, Depends(_page_session)]) -> WebContext:
-    """The logged-in person of a page; 303 to ``/login?next=…`` when not (``&expired=1`` after a lapse)."""
-    await require_csrf(request, info)
-    return WebContext(
-        principal=info.principal, full_name=info.full_name, csrf_token=info.csrf_token, lang=get_lang(request)
-    )
-
-
-WebUser = Annotated[WebContext, Depends(web_user)]
-
-
 def websocket_user(websocket: WebSocket) -> Principal | None:
     """The principal of a websocket's ``?token=``/bearer header, else of a same-origin session cookie."""
     token = websocket.query_params.get("token") or ""
@@ -122,13 +95,10 @@ __all__ = [
     "CurrentUser",
     "RuntimeDep",
     "SessionDep",
-    "WebContext",
-    "WebUser",
     "client_ip",
     "current_user",
     "get_db",
     "get_runtime",
     "require_area",
-    "web_user",
     "websocket_user",
 ]

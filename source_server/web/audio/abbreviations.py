@@ -14,14 +14,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import Principal
 from source_server.audio.dictionary import service
 from source_server.audio.dictionary.exceptions import DictionaryError, EntryRefused, NotFound, NotPermitted
 from source_server.audio.dictionary.rules import ABBREVIATION_MAX, READING_MAX
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
-from source_server.deps import WebUser
 from source_server.fleet.models import Area
-from source_server.web.auth import WebContext, client_ip
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render, templates
 

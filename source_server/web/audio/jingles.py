@@ -11,15 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import Principal
 from source_server.audio.config import DEFAULT_CONFIG
 from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import BulletinError, InvalidBulletin, JingleNotFound, NotPermitted
 from source_server.bulletins.workflow import WRITE_ROLES
-from source_server.deps import WebUser
 from source_server.fleet import service as fleet
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletins.form import owner_choices
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.errors import JINGLE_PAGE_WORDS, words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render, templates

@@ -13,18 +13,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import client_ip
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import BulletinError, BulletinNotFound
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.speech import ensure_speech, submit_with_speech
 from source_server.bulletins.workflow import WRITE_ROLES, Action, State
-from source_server.deps import WebUser
 from source_server.fleet import service as fleet
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletins import audio as bulletin_audio
 from source_server.web.bulletins import view
 from source_server.web.bulletins.errors import message_page, page_error
 from source_server.web.bulletins.form import FormError, FormValues, content, form_context
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 

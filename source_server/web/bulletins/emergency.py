@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import READ_ROLES
 from source_server.bulletins import onair, service
 from source_server.bulletins.exceptions import (
@@ -25,11 +26,11 @@ from source_server.bulletins.exceptions import (
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
-from source_server.deps import WebUser
 from source_server.dispatch.schemas import DELIVERY_STATES
 from source_server.fleet import service as fleet
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.fleet import device_view as view
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.errors import words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render

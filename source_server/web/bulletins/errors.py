@@ -14,7 +14,7 @@ from source_server.bulletins.exceptions import (
     NotPermitted,
     TransitionRefused,
 )
-from source_server.web.auth import WebContext
+from source_server.web.kit.auth import WebContext
 from source_server.web.kit.errors import PageError, words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render

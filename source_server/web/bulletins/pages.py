@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import READ_ROLES
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import BulletinError, BulletinNotFound
@@ -23,12 +24,12 @@ from source_server.bulletins.models import Bulletin
 from source_server.bulletins.schemas import Reason
 from source_server.bulletins.speech import ensure_speech
 from source_server.bulletins.workflow import Action, State
-from source_server.deps import WebUser
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.bulletins import audio as bulletin_audio
 from source_server.web.bulletins import edit as bulletin_edit
 from source_server.web.bulletins import view
 from source_server.web.bulletins.errors import message_page, page_error
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.errors import PageError
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render

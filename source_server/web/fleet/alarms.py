@@ -10,16 +10,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.db import utcnow
-from source_server.deps import WebUser
 from source_server.fleet import alarm_queries
 from source_server.fleet.alarms import AlarmAlreadyAcked, ack_alarm
 from source_server.fleet.models import Area
 from source_server.fleet.presence_schemas import AlarmAck
 from source_server.fleet.service import visible_area_tree
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.fleet import alarm_format as fmt
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import PageDb, WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import localtime, open_alarm_count, render
 
@@ -128,26 +129,24 @@ def _page(
 
 
 @router.get("/ui/alarms", response_class=HTMLResponse)
-def alarms_page(request: Request, user: WebUser) -> HTMLResponse:
+def alarms_page(request: Request, user: WebUser, db: PageDb) -> HTMLResponse:
     """Alarms of the user's area, newest first: kind tabs with counts, state and commune filters, pages of 50."""
     f = _filters(dict(request.query_params))
     message = ""
     done = request.query_params.get("done", "")
     if done.isdigit():
-        with request.app.state.runtime.sessions() as db:
-            found = alarm_queries.scoped_alarm(db, alarm_id=int(done), areas=user.principal.areas_for(READ_ROLES))
+        found = alarm_queries.scoped_alarm(db, alarm_id=int(done), areas=user.principal.areas_for(READ_ROLES))
         if found is not None and found[0].acked_at is not None:
             message = t("alarm.done", user.lang).format(device=found[1].id)
     return _page(request, user, f, message=message)
 
 
 @router.get("/ui/alarms/counts")
-def alarm_counts(request: Request, user: WebUser) -> JSONResponse:
+def alarm_counts(user: WebUser, db: PageDb) -> JSONResponse:
     """The header count and the per-kind counts of current alarms (the page refreshes them on live events)."""
     areas = user.principal.areas_for(READ_ROLES)
-    with request.app.state.runtime.sessions() as db:
-        counts = alarm_queries.alarm_counts(db, areas=areas, state="current")
-        total = open_alarm_count(db, user.principal)
+    counts = alarm_queries.alarm_counts(db, areas=areas, state="current")
+    total = open_alarm_count(db, user.principal)
     return JSONResponse({"open_alarms": total, "by_kind": counts})
 
 

@@ -8,7 +8,7 @@ from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.fleet import service
 from source_server.fleet.models import Area
 from source_server.fleet.service import MergePlan, RegistryError
-from source_server.web.auth import WebContext
+from source_server.web.kit.auth import WebContext
 from source_server.web.kit.errors import words
 from source_server.web.kit.i18n import t
 

@@ -9,14 +9,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import client_ip
 from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
-from source_server.deps import WebUser
 from source_server.fleet import csvio, service
 from source_server.fleet.models import Area
 from source_server.fleet.service import AreaTreeNode, CsvImportError
-from source_server.web.auth import WebContext, client_ip
 from source_server.web.fleet import area_format as fmt
 from source_server.web.fleet.area_actions import MergeRefused, apply_merge, preview_merge
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from source_server.accounts.service import READ_ROLES
-from source_server.deps import WebUser
 from source_server.fleet import presence_queries as queries
 from source_server.fleet.presence_api import broker_up
-from source_server.web.auth import WebContext
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 

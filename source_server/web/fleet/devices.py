@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
-from source_server.deps import WebUser
 from source_server.dispatch.queries import device_commands
 from source_server.fleet import presence_queries
 from source_server.fleet.models import Presence
@@ -25,6 +24,7 @@ from source_server.fleet.presence_api import broker_up
 from source_server.fleet.uptime import local_today, uptime
 from source_server.web.fleet import device_view as view
 from source_server.web.fleet.device_chart import uptime_chart
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import localtime, page_links, render
 

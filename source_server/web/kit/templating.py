@@ -13,10 +13,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import CSRF_FIELD
 from source_server.accounts.service import READ_ROLES, Principal
 from source_server.fleet.models import Alarm, Device
 from source_server.fleet.uptime import LOCAL_TZ
-from source_server.web.auth import CSRF_FIELD, WebContext
+from source_server.web.kit.auth import WebContext
 from source_server.web.kit.i18n import LANG_COOKIE, LANGS, get_lang, t
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"

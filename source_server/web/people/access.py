@@ -13,19 +13,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from source_server.accounts import queries
 from source_server.accounts.api import _audit_filter
-from source_server.accounts.service import audit
-from source_server.accounts.sessions import LoginResult, SessionInfo, authenticate, create_session, end_session
-from source_server.deps import WebUser
-from source_server.web.auth import (
+from source_server.accounts.browser import (
     CSRF_FIELD,
     SESSION_COOKIE,
     auth_settings,
     clear_session_cookie,
     client_ip,
-    safe_next,
     session_of,
     set_session_cookie,
 )
+from source_server.accounts.service import audit
+from source_server.accounts.sessions import LoginResult, SessionInfo, authenticate, create_session, end_session
+from source_server.web.kit.auth import safe_next
+from source_server.web.kit.deps import PageDb, Sessions, WebUser
 from source_server.web.kit.i18n import get_lang, t
 from source_server.web.kit.templating import render
 
@@ -65,6 +65,8 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/ui/",
+    *,
+    sessions: Sessions,
 ) -> Response:
     """Check the password (throttled per user name and address), then start a session and go to ``next``."""
     lang, cfg, target = get_lang(request), auth_settings(request), safe_next(next)
@@ -72,7 +74,7 @@ def login_submit(
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, next_url=target, error=t("login.bad_form", lang), status_code=400)
     ip = client_ip(request)
-    with request.app.state.runtime.sessions.begin() as db:
+    with sessions.begin() as db:
         result, user = authenticate(db, username=username, password=password, ip=ip, cfg=cfg)
         sid = None
         if result is LoginResult.OK and user is not None:
@@ -92,9 +94,9 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, user: WebUser) -> Response:
+def logout(request: Request, user: WebUser, sessions: Sessions) -> Response:
     """End the session (the form carries the CSRF token) and go back to the log-in page."""
-    with request.app.state.runtime.sessions.begin() as db:
+    with sessions.begin() as db:
         end_session(db, sid=request.cookies.get(SESSION_COOKIE, ""))
         audit(
             db,
@@ -126,6 +128,8 @@ def audit_page(
     since: str | None = None,
     until: str | None = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    *,
+    db: PageDb,
 ) -> HTMLResponse:
     """The audit log for administrators: filters, newest first, paginated on the server."""
     if not user.is_admin:
@@ -133,10 +137,9 @@ def audit_page(
     since_d, until_d = _day(since), _day(until)
     since_dt = datetime.combine(since_d, datetime.min.time(), UTC) if since_d else None
     until_dt = datetime.combine(until_d, datetime.min.time(), UTC) + timedelta(days=1) if until_d else None
-    with request.app.state.runtime.sessions() as db:
-        f = _audit_filter(db, user.principal, actor or None, action or None, area or None, since_dt, until_dt)
-        offset = (page - 1) * AUDIT_PAGE_SIZE
-        total, rows = queries.audit_page(db, f, limit=AUDIT_PAGE_SIZE, offset=offset)
+    f = _audit_filter(db, user.principal, actor or None, action or None, area or None, since_dt, until_dt)
+    offset = (page - 1) * AUDIT_PAGE_SIZE
+    total, rows = queries.audit_page(db, f, limit=AUDIT_PAGE_SIZE, offset=offset)
     base = {k: v for k, v in {"actor": actor, "action": action, "area": area}.items() if v}
     if since_d:
         base["since"] = since_d.isoformat()

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from source_server.accounts import people, queries
+from source_server.accounts.browser import SESSION_COOKIE, client_ip
 from source_server.accounts.service import Role, audit, hash_token
-from source_server.deps import WebUser
 from source_server.fleet import service as fleet
-from source_server.web.auth import SESSION_COOKIE, WebContext, client_ip
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from source_server.accounts.service import READ_ROLES, Principal
 from source_server.fleet import service as fleet
 from source_server.scheduling import access
-from source_server.web.auth import WebContext
+from source_server.web.kit.auth import WebContext
 from source_server.web.kit.errors import PageError
 from source_server.web.kit.templating import render
 

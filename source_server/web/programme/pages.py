@@ -16,14 +16,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from source_server.accounts.browser import client_ip
 from source_server.db import utcnow
-from source_server.deps import WebUser
 from source_server.fleet.uptime import LOCAL_TZ
 from source_server.scheduling import access, service
 from source_server.scheduling.exceptions import NotFound, SchedulingError
 from source_server.scheduling.models import Slot
 from source_server.scheduling.plan import occurrence_items
-from source_server.web.auth import WebContext, client_ip
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.errors import PageError
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render

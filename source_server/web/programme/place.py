@@ -15,15 +15,16 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from source_server.accounts.browser import client_ip
 from source_server.bulletins.models import Bulletin
 from source_server.db import utcnow
-from source_server.deps import WebUser
 from source_server.fleet.uptime import LOCAL_TZ
 from source_server.scheduling import access, service
 from source_server.scheduling.candidates import placeable_bulletins
 from source_server.scheduling.exceptions import PlacementRefused, Problem, SchedulingError
 from source_server.scheduling.models import ScheduleItem
-from source_server.web.auth import WebContext, client_ip
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 from source_server.web.programme import text as txt

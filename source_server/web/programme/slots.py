@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from source_server.deps import WebUser
+from source_server.accounts.browser import client_ip
 from source_server.scheduling import access, service
 from source_server.scheduling.exceptions import NotFound, SchedulingError
 from source_server.scheduling.models import Slot
 from source_server.scheduling.service import SlotInput
-from source_server.web.auth import WebContext, client_ip
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 from source_server.web.programme import text as txt

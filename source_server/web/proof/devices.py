@@ -31,10 +31,10 @@ from source_server.bulletins.proof import (
     proof_devices,
     proof_scope,
 )
-from source_server.deps import WebUser
 from source_server.dispatch.schemas import DELIVERY_STATES
-from source_server.web.auth import WebContext
 from source_server.web.fleet import device_view as view
+from source_server.web.kit.auth import WebContext
+from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import localtime, page_links, render
 

@@ -1,4 +1,4 @@
-"""Cookie sessions and CSRF for the browser, shared by the API (``CurrentUser``) and pages (``WebUser``).
+"""Cookie sessions and CSRF for the browser, shared by the API (``CurrentUser``) and the pages (``WebUser``).
 
 A request authenticated by the session cookie must carry the session's CSRF token on any state-changing
 method: the ``X-CSRF-Token`` header (JavaScript reads ``<meta name=csrf-token>``) or a form field
@@ -8,13 +8,12 @@ method: the ``X-CSRF-Token`` header (JavaScript reads ``<meta name=csrf-token>``
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response, WebSocket, status
 
-from source_server.accounts.service import ADMIN_ROLES, Principal, audit
+from source_server.accounts.service import audit
 from source_server.accounts.sessions import AuthSettings, SessionInfo, SessionState, csrf_ok, resolve_session
 
 SESSION_COOKIE = "nguon_session"
@@ -143,42 +142,3 @@ def same_origin(websocket: WebSocket) -> bool:
     """True when a websocket's Origin (if any) is the host it connects to (cookie auth only then)."""
     origin = websocket.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
-
-
-@dataclass(frozen=True)
-class WebContext:
-    """The logged-in person of a page: principal, display name, CSRF token and language."""
-
-    principal: Principal
-    full_name: str
-    csrf_token: str
-    lang: str
-
-    @property
-    def username(self) -> str:
-        """Login name."""
-        return self.principal.username
-
-    @property
-    def display_name(self) -> str:
-        """Full name, else the login name."""
-        return self.full_name or self.principal.username
-
-    @property
-    def is_admin(self) -> bool:
-        """True for an administrator of some area."""
-        return bool(self.principal.areas_for(ADMIN_ROLES))
-
-
-def login_redirect(request: Request, *, expired: bool) -> HTTPException:
-    """A 303 to the log-in page that comes back to this page afterwards."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    location = f"/login?next={quote(target, safe='')}" + ("&expired=1" if expired else "")
-    return HTTPException(status.HTTP_303_SEE_OTHER, "Log-in required.", {"Location": location})
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go to after log-in (anything else → the overview)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/ui/"
-    return target
