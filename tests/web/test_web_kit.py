@@ -16,7 +16,9 @@ from source_server.bulletins.exceptions import BulletinErrorCode, InvalidBulleti
 from source_server.scheduling.exceptions import InvalidInput, SchedulingErrorCode, StateConflict
 from source_server.web.bulletins.errors import page_error
 from source_server.web.kit.errors import CODE_ENUMS, JINGLE_PAGE_WORDS, WORDS, words
+from source_server.web.kit.forms import FieldErrors, FormError
 from source_server.web.kit.i18n import LANGS, MESSAGES
+from source_server.web.kit.pager import Pager
 from source_server.web.programme import text as programme_text
 from tests.web.bulletin_page_support import Client, clients, form, post, seed
 
@@ -130,3 +132,29 @@ async def test_the_form_page_keeps_its_words_when_the_service_rewords_everything
     assert empty.status_code == 422 and "Vui lòng nhập tiêu đề." in empty.text
     assert outside.status_code == 422 and "Tổ dân phố Hội Phú 1 không thuộc địa bàn" in outside.text
     assert "REWORDED" not in empty.text + outside.text
+
+
+def test_the_pager_counts_pages_rows_and_links() -> None:
+    def link(n: int) -> str:
+        return f"?page={n}"
+
+    middle = Pager(page=2, size=20, total=45)
+    assert (middle.pages, middle.offset, middle.shown(20)) == (3, 20, (21, 40))
+    assert middle.links(link) == {"first": "?page=1", "prev": "?page=1", "next": "?page=3", "last": "?page=3"}
+    empty = Pager(page=1, size=20, total=0)
+    assert (empty.pages, empty.shown(0), empty.prev(link), empty.next(link)) == (1, (0, 0), None, None)
+    assert Pager(page=9, size=20, total=45).last_page().page == 3
+
+
+def test_the_form_model_keeps_the_first_message_of_a_field_and_words_service_codes() -> None:
+    errors = FieldErrors("vi", {"target_codes": "target"})
+    errors.add("skips", "programme.err.skip", value="31/02")
+    errors.add("skips", "programme.err.skip", value="later")
+    errors.refused(FormError("valid_from", "bulletin.err.datetime"))
+    at = errors.domain(InvalidBulletin(BulletinErrorCode.TARGET_NONE, "target_codes", "anything"), "target_codes")
+    assert at == "target"
+    assert errors == {
+        "skips": MESSAGES["programme.err.skip"]["vi"].format(value="31/02"),
+        "valid_from": MESSAGES["bulletin.err.datetime"]["vi"],
+        "target": MESSAGES["bulletin.err.target_none"]["vi"],
+    }

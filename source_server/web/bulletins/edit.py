@@ -23,9 +23,10 @@ from source_server.fleet import service as fleet
 from source_server.web.bulletins import audio as bulletin_audio
 from source_server.web.bulletins import view
 from source_server.web.bulletins.errors import message_page, page_error
-from source_server.web.bulletins.form import FormError, FormValues, content, form_context
+from source_server.web.bulletins.form import FormValues, content, form_context
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
+from source_server.web.kit.forms import FormError
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 
@@ -99,7 +100,7 @@ def _form(
 def _refusal(exc: Exception, db: Session, lang: str) -> tuple[dict[str, str], int]:
     """A refused save as {form field: message} and the HTTP status."""
     if isinstance(exc, FormError):
-        return {exc.field: t(exc.key, lang)}, 422
+        return {exc.field: exc.text(lang)}, 422
     if isinstance(exc, StaleForm):
         return {"": t("bulletin.err.stale", lang).format(n=exc.version)}, 409
     assert isinstance(exc, BulletinError)

@@ -21,6 +21,7 @@ from source_server.bulletins.workflow import WRITE_ROLES
 from source_server.fleet import service as fleet
 from source_server.fleet.models import Area
 from source_server.fleet.uptime import LOCAL_TZ
+from source_server.web.kit.forms import FormError
 from source_server.web.kit.i18n import t
 
 SCOPES = ("whole", "part", "keep")
@@ -30,15 +31,6 @@ CHARS_PER_MINUTE = service.TEXT_MAX // 30
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 PART_LEVEL = {"commune": "village", "province": "commune"}
 """The level of "some parts" of an owning area."""
-
-
-class FormError(ValueError):
-    """A value the form itself refuses before the service sees it."""
-
-    def __init__(self, field: str, key: str) -> None:
-        super().__init__(key)
-        self.field = field
-        self.key = key
 
 
 @dataclass

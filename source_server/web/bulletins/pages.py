@@ -8,7 +8,6 @@ ones ``bulletin_view.allowed_actions`` computes with the workflow and role sets,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -32,6 +31,7 @@ from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
 from source_server.web.kit.errors import PageError
 from source_server.web.kit.i18n import t
+from source_server.web.kit.pager import Pager
 from source_server.web.kit.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -85,10 +85,11 @@ def bulletin_list(
                 state=state or None,
                 owner_area=area or None,
                 limit=PAGE_SIZE,
-                offset=(number - 1) * PAGE_SIZE,
+                offset=Pager(number, PAGE_SIZE, 0).offset,
             )
         rows = [_row(b, n) for b in items]
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pager = Pager(number, PAGE_SIZE, total)
+    first, last = pager.shown(len(rows))
 
     def query(**change: Any) -> str:
         params = {"state": state, "area": area, "page": number} | change
@@ -98,10 +99,10 @@ def bulletin_list(
         "tab": tab,
         "rows": rows,
         "total": total,
-        "first": (number - 1) * PAGE_SIZE + 1 if rows else 0,
-        "last": (number - 1) * PAGE_SIZE + len(rows),
+        "first": first,
+        "last": last,
         "page": number,
-        "pages": pages,
+        "pages": pager.pages,
         "states": [s.value for s in State],
         "state": state,
         "area": area,
@@ -111,8 +112,8 @@ def bulletin_list(
         "can_write": view.can_write_somewhere(principal),
         "approver": approver,
         "queue_count": len(queue),
-        "prev_query": query(page=number - 1) if number > 1 and not tab else None,
-        "next_query": query(page=number + 1) if number < pages and not tab else None,
+        "prev_query": None if tab else pager.prev(lambda n: query(page=n)),
+        "next_query": None if tab else pager.next(lambda n: query(page=n)),
     }
     return render(request, "bulletins.html", context, user=user)
 

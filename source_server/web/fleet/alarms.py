@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -22,6 +21,7 @@ from source_server.web.fleet import alarm_format as fmt
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import PageDb, WebUser
 from source_server.web.kit.i18n import t
+from source_server.web.kit.pager import Pager
 from source_server.web.kit.templating import localtime, open_alarm_count, render
 
 router = APIRouter(include_in_schema=False)
@@ -88,7 +88,7 @@ def _page(
             return render(request, "alarms_missing.html", user=user, status_code=404)
         common = {"areas": areas, "state": f["state"], "commune": f["commune"] or None}
         counts = alarm_queries.alarm_counts(db, **common)
-        offset = (f["page"] - 1) * PAGE_SIZE
+        offset = Pager(f["page"], PAGE_SIZE, 0).offset
         rows, total = alarm_queries.alarm_page(db, **common, kind=f["kind"] or None, limit=PAGE_SIZE, offset=offset)
         names = {c.code: c.name for c in communes}
         now = utcnow()
@@ -106,7 +106,7 @@ def _page(
             }
             for a, d in rows
         ]
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pager = Pager(f["page"], PAGE_SIZE, total)
     context = {
         "f": f,
         "kinds": alarm_queries.KINDS,
@@ -115,11 +115,11 @@ def _page(
         "communes": communes,
         "items": items,
         "total": total,
-        "pages": pages,
+        "pages": pager.pages,
         "kind_query": lambda k: _query(f, kind=k, page=1),
         "back": _query(f),
-        "prev_query": _query(f, page=f["page"] - 1) if f["page"] > 1 else None,
-        "next_query": _query(f, page=f["page"] + 1) if f["page"] < pages else None,
+        "prev_query": pager.prev(lambda n: _query(f, page=n)),
+        "next_query": pager.next(lambda n: _query(f, page=n)),
         "message": message,
         "error": error,
         "drafts": drafts or {},

@@ -26,7 +26,8 @@ from source_server.web.fleet import device_view as view
 from source_server.web.fleet.device_chart import uptime_chart
 from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
-from source_server.web.kit.templating import localtime, page_links, render
+from source_server.web.kit.pager import page_links
+from source_server.web.kit.templating import localtime, render
 
 router = APIRouter(include_in_schema=False)
 LOCAL_TIME_S = functools.partial(localtime, seconds=True)

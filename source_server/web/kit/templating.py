@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,18 +31,6 @@ def localtime(value: datetime | None, seconds: bool = False) -> str:
 
 
 templates.env.filters["localtime"] = localtime
-
-
-def page_links(page: int, pages: int, link: Callable[[int], str]) -> dict[str, str | None]:
-    """First, previous, next and last page URLs (``link(n)`` makes one; None where there is no such page), for the
-    ``pager`` macro of ``_pager.html``."""
-    more = page < pages
-    return {
-        "first": link(1) if page > 1 else None,
-        "prev": link(page - 1) if page > 1 else None,
-        "next": link(page + 1) if more else None,
-        "last": link(pages) if more else None,
-    }
 
 
 def open_alarm_count(db: Session, principal: Principal) -> int:

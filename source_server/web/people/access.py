@@ -27,6 +27,7 @@ from source_server.accounts.sessions import LoginResult, SessionInfo, authentica
 from source_server.web.kit.auth import safe_next
 from source_server.web.kit.deps import PageDb, Sessions, WebUser
 from source_server.web.kit.i18n import get_lang, t
+from source_server.web.kit.pager import Pager
 from source_server.web.kit.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -138,8 +139,8 @@ def audit_page(
     since_dt = datetime.combine(since_d, datetime.min.time(), UTC) if since_d else None
     until_dt = datetime.combine(until_d, datetime.min.time(), UTC) + timedelta(days=1) if until_d else None
     f = _audit_filter(db, user.principal, actor or None, action or None, area or None, since_dt, until_dt)
-    offset = (page - 1) * AUDIT_PAGE_SIZE
-    total, rows = queries.audit_page(db, f, limit=AUDIT_PAGE_SIZE, offset=offset)
+    total, rows = queries.audit_page(db, f, limit=AUDIT_PAGE_SIZE, offset=Pager(page, AUDIT_PAGE_SIZE, 0).offset)
+    pager = Pager(page, AUDIT_PAGE_SIZE, total)
     base = {k: v for k, v in {"actor": actor, "action": action, "area": area}.items() if v}
     if since_d:
         base["since"] = since_d.isoformat()
@@ -160,8 +161,8 @@ def audit_page(
             "since": base.get("since", ""),
             "until": base.get("until", ""),
             "export_query": urlencode(api_params),
-            "prev_query": urlencode({**base, "page": page - 1}) if page > 1 else None,
-            "next_query": urlencode({**base, "page": page + 1}) if offset + AUDIT_PAGE_SIZE < total else None,
+            "prev_query": pager.prev(lambda n: urlencode({**base, "page": n})),
+            "next_query": pager.next(lambda n: urlencode({**base, "page": n})),
         },
         user=user,
     )

@@ -25,6 +25,7 @@ from source_server.scheduling.exceptions import PlacementRefused, Problem, Sched
 from source_server.scheduling.models import ScheduleItem
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
+from source_server.web.kit.forms import FieldErrors
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 from source_server.web.programme import text as txt
@@ -59,27 +60,27 @@ class Placement:
 
 def read_form(form: PlaceForm, lang: str) -> tuple[Placement | None, dict[str, str]]:
     """The placement the form describes, or the message of each missing or wrong field."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors(lang)
     if not form.bulletin_id.isdigit():
-        errors["bulletin_id"] = t("programme.err.pick_bulletin", lang)
+        errors.add("bulletin_id", "programme.err.pick_bulletin")
     if form.mode == "once":
         try:
             on = parse_day(form.at_day)
         except ValueError:
-            errors["at_day"] = t("programme.err.pick_day", lang)
+            errors.add("at_day", "programme.err.pick_day")
         at = parse_time(form.at_time)
         if at is None:
-            errors["at_time"] = t("programme.err.pick_time", lang)
+            errors.add("at_time", "programme.err.pick_time")
         if errors or at is None:
             return None, errors
         when = datetime.combine(on, at, tzinfo=LOCAL_TZ).astimezone(UTC)
         return Placement(int(form.bulletin_id), at=when), {}
     if not form.slot_id.isdigit():
-        errors["slot_id"] = t("programme.err.pick_slot", lang)
+        errors.add("slot_id", "programme.err.pick_slot")
     try:
         day = parse_day(form.day)
     except ValueError:
-        errors["day"] = t("programme.err.pick_day", lang)
+        errors.add("day", "programme.err.pick_day")
     if errors:
         return None, errors
     return Placement(int(form.bulletin_id), slot_id=int(form.slot_id), day=day), {}

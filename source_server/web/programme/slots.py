@@ -21,6 +21,7 @@ from source_server.scheduling.models import Slot
 from source_server.scheduling.service import SlotInput
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
+from source_server.web.kit.forms import FieldErrors
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import render
 from source_server.web.programme import text as txt
@@ -79,35 +80,35 @@ def parse_time(text: str) -> time | None:
 
 def read_form(form: SlotForm, lang: str) -> tuple[SlotInput | None, dict[str, str]]:
     """The slot the form describes, or the message of each wrong field."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors(lang, FORM_FIELD)
     start = parse_time(form.start)
     if start is None:
-        errors["start"] = t("programme.err.start", lang)
+        errors.add("start", "programme.err.start")
     try:
         minutes = float(form.length.strip().replace(",", "."))
         if not 1 <= minutes <= 360:
             raise ValueError(minutes)
     except ValueError:
-        errors["length"] = t("programme.err.length", lang)
+        errors.add("length", "programme.err.length")
         minutes = 0
     weekdays = sorted({int(d) for d in form.weekdays if d.isdigit() and 1 <= int(d) <= 7})
     if not weekdays:
-        errors["weekdays"] = t("programme.err.weekdays", lang)
+        errors.add("weekdays", "programme.err.weekdays")
     bounds: dict[str, date | None] = {}
     for name in ("first_day", "last_day"):
         value = getattr(form, name).strip()
         try:
             bounds[name] = parse_day(value) if value else None
         except ValueError:
-            errors[name] = t("programme.err.date", lang)
+            errors.add(name, "programme.err.date")
     skips: list[date] = []
     for part in (p.strip() for p in re.split(r"[,;\n]+", form.skips)):
         try:
             skips += [parse_day(part)] if part else []
         except ValueError:
-            errors.setdefault("skips", t("programme.err.skip", lang).format(value=part))
+            errors.add("skips", "programme.err.skip", value=part)
     if not form.label.strip():
-        errors["label"] = t("programme.err.label", lang)
+        errors.add("label", "programme.err.label")
     if errors or start is None:
         return None, errors
     data = SlotInput(label=form.label, start_local=start, duration_s=round(minutes * 60), weekdays=weekdays,

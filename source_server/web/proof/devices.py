@@ -36,7 +36,8 @@ from source_server.web.fleet import device_view as view
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
 from source_server.web.kit.i18n import t
-from source_server.web.kit.templating import localtime, page_links, render
+from source_server.web.kit.pager import Pager
+from source_server.web.kit.templating import localtime, render
 
 router = APIRouter(include_in_schema=False)
 MAX_PAGE = 100_000
@@ -171,7 +172,8 @@ def _context(
     bulletin: Bulletin, f: Filters, result: DeviceProofPage, names: dict[str, str], lang: str
 ) -> dict[str, Any]:
     base = f"/ui/bulletins/{bulletin.id}/proof/devices"
-    pages = max(1, -(-result.total // PAGE_SIZE))
+    pager = Pager(f.page, PAGE_SIZE, result.total)
+    first, last = pager.offset + 1, pager.offset + len(result.items)
     plays = {p.command_id: _play_label(p, names, lang) for p in result.plays}
     several = len(result.plays) > 1
 
@@ -193,13 +195,13 @@ def _context(
         "names": names,
         "found": t("proof.list.found_rows" if several and not f.command else "proof.list.found", lang).format(
             total=view.number(result.total, lang),
-            first=view.number((f.page - 1) * PAGE_SIZE + 1, lang),
-            last=view.number((f.page - 1) * PAGE_SIZE + len(result.items), lang),
+            first=view.number(first, lang),
+            last=view.number(last, lang),
         ),
-        "pages": pages,
+        "pages": pager.pages,
         "state_link": lambda s: link(state=s, page=1),
         "csv_url": f"/ui/bulletins/{bulletin.id}/proof/devices.csv" + ("?" + f.query() if f.query() else ""),
-        "page_links": page_links(f.page, pages, lambda n: link(page=n)),
+        "page_links": pager.links(lambda n: link(page=n)),
         "proof_url": f"/ui/bulletins/{bulletin.id}/proof",
         "clear_url": base,
         "state_label": lambda s: t(f"device.delivery.{s}", lang),
