@@ -6,6 +6,7 @@ Errors: ``RegistryError`` (bad input, carries ``field``), ``NotFound`` (no such 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,19 @@ class FleetErrorCode(StrEnum):
     MERGE_NOT_COMMUNE = "merge_not_commune"
     MERGE_SELF = "merge_self"
     MERGE_INACTIVE = "merge_inactive"
+    CSV_NOT_UTF8 = "csv_not_utf8"
+    CSV_MISSING_COLUMN = "csv_missing_column"
+    CSV_UNKNOWN_COLUMN = "csv_unknown_column"
+    CSV_EXTRA_FIELDS = "csv_extra_fields"
+    CSV_DUPLICATE = "csv_duplicate"
+    CSV_BAD_CODE = "csv_bad_code"
+    CSV_NO_NAME = "csv_no_name"
+    CSV_BAD_LEVEL = "csv_bad_level"
+    CSV_PROVINCE_PARENT = "csv_province_parent"
+    CSV_NO_PARENT = "csv_no_parent"
+    CSV_UNKNOWN_PARENT = "csv_unknown_parent"
+    CSV_PARENT_LEVEL = "csv_parent_level"
+    CSV_EXISTS = "csv_exists"
 
 
 class RegistryError(ValueError):
@@ -60,6 +74,8 @@ class RowError:
     row: int
     field: str
     message: str
+    code: FleetErrorCode = FleetErrorCode.INVALID
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class CsvImportError(ValueError):

@@ -47,7 +47,9 @@ def said(exc: BulletinError, lang: str, *, mb: int = 0) -> tuple[str, int]:
     if isinstance(exc, NotPermitted):
         return t("jingle.err.forbidden", lang), 403
     assert isinstance(exc, InvalidBulletin)
-    return words(exc, lang, table=JINGLE_PAGE_WORDS, fallback="jingle.err.generic", seconds=MAX_SECONDS, mb=mb), 422
+    return words(
+        exc, lang, table=JINGLE_PAGE_WORDS, fallback="jingle.err.generic", extra={"seconds": MAX_SECONDS, "mb": mb}
+    ), 422
 
 
 def _page(request: Request, user: WebContext, **extra: Any) -> HTMLResponse:

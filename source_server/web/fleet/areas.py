@@ -153,7 +153,7 @@ async def import_areas(request: Request, user: WebUser, file: Annotated[UploadFi
             )
     except CsvImportError as exc:
         rows = [
-            {"row": e.row, "field": e.field, "message": fmt.csv_message(e.message, lang)}
+            {"row": e.row, "field": e.field, "message": fmt.csv_message(e, lang)}
             for e in sorted(exc.errors, key=lambda e: e.row)
         ]
         error = t("areas.import.failed", lang).format(n=len(rows))

@@ -87,6 +87,19 @@ WORDS: dict[StrEnum, str] = {
     F.MERGE_NOT_COMMUNE: "areas.merge.not_commune",
     F.MERGE_SELF: "areas.merge.same",
     F.MERGE_INACTIVE: "areas.merge.inactive",
+    F.CSV_NOT_UTF8: "areas.csv.not_utf8",
+    F.CSV_MISSING_COLUMN: "areas.csv.missing_column",
+    F.CSV_UNKNOWN_COLUMN: "areas.csv.unknown_column",
+    F.CSV_EXTRA_FIELDS: "areas.csv.extra_fields",
+    F.CSV_DUPLICATE: "areas.csv.duplicate",
+    F.CSV_BAD_CODE: "areas.csv.bad_code",
+    F.CSV_NO_NAME: "areas.csv.no_name",
+    F.CSV_BAD_LEVEL: "areas.csv.bad_level",
+    F.CSV_PROVINCE_PARENT: "areas.csv.province_parent",
+    F.CSV_NO_PARENT: "areas.csv.no_parent",
+    F.CSV_UNKNOWN_PARENT: "areas.csv.unknown_parent",
+    F.CSV_PARENT_LEVEL: "areas.csv.parent_level",
+    F.CSV_EXISTS: "areas.csv.exists",
 }
 """Every domain error code → the key of its words (``{name}`` placeholders in a key are filled from the data)."""
 
@@ -142,11 +155,11 @@ def words(
     names: Mapping[str, str] | None = None,
     table: Mapping[StrEnum, str] = WORDS,
     fallback: str = "err.generic",
-    **extra: object,
+    extra: Mapping[str, object] | None = None,
 ) -> str:
     """The words of a coded domain error in ``lang``; ``names`` turns an area or device ``code`` into ``{name}``,
     ``extra`` adds what only the page knows (limits, for instance)."""
-    values = {k: _written(v, lang) for k, v in {**exc.params, **extra}.items()}
+    values = {k: _written(v, lang) for k, v in {**exc.params, **(extra or {})}.items()}
     values.setdefault("field", str(getattr(exc, "field", "")))
     values.setdefault("message", exc.message)
     if "code" in values:

@@ -58,4 +58,5 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Only a priority bulletin is inserted this way; place a normal one in a slot, send an emergency at once.",
     },
     "areas.merge.invalid": {"vi": "{field}: {message}", "en": "{field}: {message}"},
+    "areas.csv.generic": {"vi": "{message}", "en": "{message}"},
 }
