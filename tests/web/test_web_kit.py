@@ -4,6 +4,8 @@ says a code, not the service's English message (rewording a message changes no p
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,9 @@ def test_the_form_model_keeps_the_first_message_of_a_field_and_words_service_cod
         "valid_from": MESSAGES["bulletin.err.datetime"]["vi"],
         "target": MESSAGES["bulletin.err.target_none"]["vi"],
     }
+
+
+def test_the_api_dependencies_import_no_page_code() -> None:
+    probe = "import sys, source_server.deps; print([m for m in sys.modules if m.startswith('source_server.web')])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
