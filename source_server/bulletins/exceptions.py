@@ -51,6 +51,8 @@ class BulletinErrorCode(StrEnum):
     COMMAND_NOT_PLAY = "command_not_play"
     AUDIO_SOURCE_MISSING = "audio_source_missing"
     TTS_FAILED = "tts_failed"
+    SPEECH_TOO_LONG = "speech_too_long"
+    FILE_MISSING = "file_missing"
     JINGLE_BY_HASH = "jingle_by_hash"
     JINGLE_BROKEN = "jingle_broken"
     JINGLE_OUTSIDE = "jingle_outside"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from source_server.accounts.service import Principal, audit
 from source_server.audio.config import PipelineConfig
 from source_server.audio.dictionary.service import entries_for
-from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TtsError, describe
+from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TextRejected, TtsError, describe
 from source_server.audio.pipeline import Jingle, ProcessedAudio, keep_source, prepare_audio
 from source_server.audio.textnorm import Normalized, UnspeakableText, ensure_speakable, normalize
 from source_server.audio.tts import Gender, Speech
@@ -81,6 +81,9 @@ async def speak(
         speech: Speech = await runtime.tts.speak(
             list(reading.sentences), gender=gender, voice=voice, intro=intro, outro=outro
         )
+    except TextRejected as exc:
+        code = Code.SPEECH_TOO_LONG if exc.reason == "too_long" else Code.TEXT_UNSPEAKABLE
+        raise InvalidBulletin(code, "text", _why(exc), detail=exc.detail) from None
     except TtsError as exc:
         raise InvalidBulletin(Code.TTS_FAILED, "text", _why(exc)) from None
     except AudioRejected as exc:  # a jingle's stored source no longer decodes

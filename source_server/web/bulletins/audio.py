@@ -7,11 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from source_server.audio.exceptions import REJECT_MESSAGES
+from source_server.audio.exceptions import RejectReason
 from source_server.audio.tts_edge import EdgeTtsEngine
 from source_server.audio.tts_espeak import EspeakNgEngine
+from source_server.bulletins.exceptions import BulletinErrorCode
 from source_server.bulletins.models import Bulletin
 from source_server.config import Settings
+from source_server.web.kit.errors import WORDS, Coded
+from source_server.web.kit.errors import words as code_words
 from source_server.web.kit.i18n import t
 from source_server.web.kit.templating import localtime
 from source_server.web.strings.bulletin_audio import CLIENT_KEYS
@@ -21,13 +24,6 @@ ENGINE_NAMES = {"espeak": "espeak-ng", "edge": "edge-tts"}
 ACCEPT = "audio/*,.mp3,.wav,.m4a,.aac,.ogg,.oga,.opus,.webm,.flac,.wma,.amr,.3gp"
 """What the file chooser offers; the pipeline decides what it can read (ffmpeg)."""
 _VOICE_NOTES = {v.id: v.label for engine in (EspeakNgEngine, EdgeTtsEngine) for v in engine.voices}
-_API_MESSAGES = (
-    ("no speech engine could read", "bulletin.audio.err.no_engine"),
-    ("no text-to-speech engine", "bulletin.audio.err.no_engine"),
-    ("text rejected (too_long)", "bulletin.audio.err.text_long"),
-    ("choose a file", "bulletin.audio.choose_first"),
-)
-"""English messages of the API (prefixes) the page says in its own words; the rejection reasons are added."""
 
 
 def engine_name(engine: str) -> str:
@@ -74,12 +70,13 @@ def audio_view(bulletin: Bulletin, lang: str) -> AudioView | None:
 
 
 def client_config(settings: Settings, lang: str, *, bulletin_id: int | None = None) -> dict[str, Any]:
-    """Everything ``bulletin_audio.js`` needs: limits, words, engine and voice names, API messages to translate."""
+    """Everything ``bulletin_audio.js`` needs: limits, words, engine and voice names, the words of each error code."""
     max_mb = settings.max_upload_bytes // (1024 * 1024)
     max_minutes = settings.max_audio_seconds // 60
     words = {key.removeprefix("bulletin."): t(key, lang) for key in CLIENT_KEYS}
-    known = [(prefix, t(key, lang)) for prefix, key in _API_MESSAGES]
-    known += [(msg, t(f"bulletin.audio.reject.{code}", lang)) for code, msg in REJECT_MESSAGES.items()]
+    codes = {code.value: code_words(Coded(code), lang) for code in BulletinErrorCode if code in WORDS}
+    rejected = BulletinErrorCode.AUDIO_REJECTED
+    codes |= {f"{rejected}:{r}": code_words(Coded(rejected, {"reason": r.value}), lang) for r in RejectReason}
     return {
         "bulletin": bulletin_id,
         "maxBytes": settings.max_upload_bytes,
@@ -90,5 +87,5 @@ def client_config(settings: Settings, lang: str, *, bulletin_id: int | None = No
         "t": {k: v.replace("{mb}", str(max_mb)).replace("{minutes}", str(max_minutes)) for k, v in words.items()},
         "engines": ENGINE_NAMES,
         "voices": {voice: voice_label(voice, lang) for voice in _VOICE_NOTES},
-        "known": known,
+        "codes": codes,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from enum import StrEnum
 from typing import Any, Protocol
@@ -51,6 +51,8 @@ WORDS: dict[StrEnum, str] = {
     B.AUDIO_REJECTED: "bulletin.audio.reject.{reason}",
     B.AUDIO_SOURCE_MISSING: "bulletin.err.audio_missing",
     B.TTS_FAILED: "bulletin.audio.err.no_engine",
+    B.SPEECH_TOO_LONG: "bulletin.audio.err.text_long",
+    B.FILE_MISSING: "bulletin.audio.choose_first",
     B.STATE_FILTER_UNKNOWN: "bulletin.err.filter_state",
     B.COMMAND_NOT_PLAY: "bulletin.err.command_not_play",
     B.JINGLE_BY_HASH: "jingle.err.by_hash",
@@ -119,6 +121,15 @@ class CodedError(Protocol):
     def message(self) -> str: ...
     @property
     def params(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A code with its data, as an API answer carries it (for words made ahead, e.g. for a page's script)."""
+
+    code: StrEnum
+    params: Mapping[str, Any] = field(default_factory=dict)
+    message: str = ""
 
 
 @dataclass(frozen=True)
