@@ -1,5 +1,5 @@
 """FastAPI dependencies in one place: the running server's parts a router needs (settings, sessions, media store,
-signer, the bulletin studio), a database session, the calling principal, the page user.
+signer, the bulletin studio), a database session, the calling principal (the pages' own: ``web.kit.deps``).
 
 Each part is looked up on the runtime the app's lifespan started (``app.state.runtime``) without importing
 ``Runtime``: routers and the domain functions they call take the parts, never the runtime.
@@ -15,22 +15,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import SigningKey
+from source_server.accounts.browser import SAFE_METHODS, client_ip, require_csrf, same_origin, session_of
 from source_server.accounts.service import Principal, Role, principal_for_token
 from source_server.accounts.sessions import SessionInfo, SessionState
 from source_server.bulletins.speech import Studio
 from source_server.config import Settings
 from source_server.db import session_scope
 from source_server.dispatch.media import MediaStore
-from source_server.web.auth import (
-    SAFE_METHODS,
-    WebContext,
-    client_ip,
-    login_redirect,
-    require_csrf,
-    same_origin,
-    session_of,
-)
-from source_server.web.i18n import get_lang
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -118,24 +109,6 @@ async def current_user(request: Request, caller: Annotated[Principal | SessionIn
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def _page_session(request: Request) -> SessionInfo:
-    found = session_of(request)
-    if not isinstance(found, SessionInfo):
-        raise login_redirect(request, expired=found is SessionState.EXPIRED)
-    return found
-
-
-async def web_user(request: Request, info: Annotated[SessionInfo, Depends(_page_session)]) -> WebContext:
-    """The logged-in person of a page; 303 to ``/login?next=…`` when not (``&expired=1`` after a lapse)."""
-    await require_csrf(request, info)
-    return WebContext(
-        principal=info.principal, full_name=info.full_name, csrf_token=info.csrf_token, lang=get_lang(request)
-    )
-
-
-WebUser = Annotated[WebContext, Depends(web_user)]
-
-
 def websocket_user(websocket: WebSocket) -> Principal | None:
     """The principal of a websocket's ``?token=``/bearer header, else of a same-origin session cookie."""
     token = websocket.query_params.get("token") or ""
@@ -165,8 +138,6 @@ __all__ = [
     "SettingsDep",
     "SignerDep",
     "StudioDep",
-    "WebContext",
-    "WebUser",
     "client_ip",
     "current_user",
     "get_db",
@@ -176,6 +147,5 @@ __all__ = [
     "get_signer",
     "get_studio",
     "require_area",
-    "web_user",
     "websocket_user",
 ]

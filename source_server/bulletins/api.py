@@ -20,7 +20,13 @@ from source_server.audio.dictionary.service import check_text_area, entries_for
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins import jingles, onair, service
 from source_server.bulletins.diff import version_diff
-from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
+from source_server.bulletins.exceptions import (
+    BulletinErrorCode,
+    BulletinNotFound,
+    InvalidBulletin,
+    NotPermitted,
+    TransitionRefused,
+)
 from source_server.bulletins.models import Bulletin, Category
 from source_server.bulletins.proof import bulletin_proof, proof_scope
 from source_server.bulletins.schemas import (
@@ -65,9 +71,9 @@ def _domain_errors() -> Iterator[None]:
     except TransitionRefused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"Not possible: the bulletin is {exc.state}.") from exc
     except InvalidBulletin as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": exc.field, "message": exc.message}]
-        ) from exc
+        params = {k: v if isinstance(v, int | float | str) else str(v) for k, v in exc.params.items()}
+        detail = [{"field": exc.field, "message": exc.message, "code": exc.code.value, "params": params}]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from exc
 
 
 @router.get("/categories", response_model=list[CategoryRead])
@@ -296,7 +302,13 @@ async def upload_bulletin_audio(studio: StudioDep, user: CurrentUser, bulletin_i
     """Upload or record the bulletin's audio (any common format; the pipeline levels and encodes it)."""
     form = await read_form(request, max_file_bytes=studio.settings.max_upload_bytes)
     if not form.file_data:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"field": "audio", "message": "choose a file"}])
+        missing = {
+            "field": "audio",
+            "message": "choose a file",
+            "code": BulletinErrorCode.FILE_MISSING.value,
+            "params": {},
+        }
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [missing])
     with _domain_errors():
         return await upload_audio(
             studio,

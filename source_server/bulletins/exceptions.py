@@ -3,12 +3,67 @@
 BulletinError
  ├── BulletinNotFound        no such bulletin in the caller's areas (.bulletin_id)
  ├── JingleNotFound          no such jingle in the caller's areas (.jingle_id)
- ├── InvalidBulletin         a field is wrong (.field, .message); nothing was changed
+ ├── InvalidBulletin         a field is wrong (.code, .field, .message, .params); nothing was changed
  ├── TransitionRefused       the workflow does not allow .action from .state
- └── NotPermitted            the caller's roles do not allow .action here (.action, .area)
+ └── NotPermitted            the caller's roles do not allow .action here (.action, .area, .own)
+
+``.code`` (a ``BulletinErrorCode``) and ``.params`` are what a page words; ``.message`` is the English sentence
+for the API and the logs, free to be reworded.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BulletinErrorCode(StrEnum):
+    """Why a bulletin (or jingle) field was refused: stable codes that pages turn into their own words."""
+
+    TARGET_TYPE = "target_type"
+    TARGET_NONE = "target_none"
+    TARGET_DEVICE_OUTSIDE = "target_device_outside"
+    TARGET_GROUP_PROVINCE_ONLY = "target_group_province_only"
+    TARGET_UNKNOWN = "target_unknown"
+    TARGET_MERGED = "target_merged"
+    TARGET_OUTSIDE = "target_outside"
+    TARGET_REFUSED = "target_refused"
+    TARGET_NO_DEVICE = "target_no_device"
+    TITLE_EMPTY = "title_empty"
+    TITLE_LONG = "title_long"
+    TEXT_LONG = "text_long"
+    TEXT_GARBLED = "text_garbled"
+    TEXT_UNSPEAKABLE = "text_unspeakable"
+    CONTENT_NEEDED = "content_needed"
+    PRIORITY_UNKNOWN = "priority_unknown"
+    NOT_EMERGENCY = "not_emergency"
+    CATEGORY_UNKNOWN = "category_unknown"
+    UNTIL_BEFORE_FROM = "until_before_from"
+    UNTIL_PAST = "until_past"
+    VALIDITY_ENDED = "validity_ended"
+    OWNER_UNKNOWN = "owner_unknown"
+    READ_ONLY = "read_only"
+    CHANGED_MEANWHILE = "changed_meanwhile"
+    VERSION_CHANGED = "version_changed"
+    REASON_MISSING = "reason_missing"
+    NO_AUDIO = "no_audio"
+    AUDIO_REJECTED = "audio_rejected"
+    STATE_FILTER_UNKNOWN = "state_filter_unknown"
+    COMMAND_NOT_PLAY = "command_not_play"
+    AUDIO_SOURCE_MISSING = "audio_source_missing"
+    TTS_FAILED = "tts_failed"
+    SPEECH_TOO_LONG = "speech_too_long"
+    FILE_MISSING = "file_missing"
+    JINGLE_BY_HASH = "jingle_by_hash"
+    JINGLE_BROKEN = "jingle_broken"
+    JINGLE_OUTSIDE = "jingle_outside"
+    JINGLE_INACTIVE = "jingle_inactive"
+    JINGLE_WRONG_KIND = "jingle_wrong_kind"
+    JINGLE_MISSING = "jingle_missing"
+    JINGLE_NAME_EMPTY = "jingle_name_empty"
+    JINGLE_NAME_LONG = "jingle_name_long"
+    JINGLE_KIND_UNKNOWN = "jingle_kind_unknown"
+    JINGLE_AREA_UNKNOWN = "jingle_area_unknown"
+    JINGLE_AREA_OUTSIDE = "jingle_area_outside"
 
 
 class BulletinError(Exception):
@@ -32,12 +87,14 @@ class JingleNotFound(BulletinError):
 
 
 class InvalidBulletin(BulletinError):
-    """A field is missing or wrong."""
+    """A field is missing or wrong: ``code`` says why, ``params`` hold the figures and names the words need."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, code: BulletinErrorCode, field: str, message: str, /, **params: object) -> None:
         super().__init__(f"{field}: {message}")
+        self.code = code
         self.field = field
         self.message = message
+        self.params = params
 
 
 class TransitionRefused(BulletinError):
@@ -52,8 +109,10 @@ class TransitionRefused(BulletinError):
 class NotPermitted(BulletinError):
     """The caller holds no role that allows this step in the bulletin's area."""
 
-    def __init__(self, action: str, area: str, why: str = "") -> None:
+    def __init__(self, action: str, area: str, why: str = "", *, own: bool = False) -> None:
         super().__init__(f"not permitted to {action} in area {area}" + (f": {why}" if why else ""))
         self.action = action
         self.area = area
         self.why = why
+        self.own = own
+        """True when the refusal is the four-eyes rule: the author may not approve their own bulletin."""

@@ -21,6 +21,7 @@ from source_server.accounts.service import READ_ROLES, Principal, audit
 from source_server.audio import pipeline
 from source_server.audio.config import DEFAULT_CONFIG, PipelineConfig
 from source_server.audio.exceptions import AudioRejected, describe
+from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import InvalidBulletin, JingleNotFound, NotPermitted
 from source_server.bulletins.models import Jingle
 from source_server.bulletins.workflow import WRITE_ROLES
@@ -106,15 +107,15 @@ def may_manage(db: Session, principal: Principal, owner_area: str) -> bool:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidBulletin("name", "the name is empty")
+        raise InvalidBulletin(Code.JINGLE_NAME_EMPTY, "name", "the name is empty")
     if len(name) > NAME_MAX:
-        raise InvalidBulletin("name", f"at most {NAME_MAX} characters")
+        raise InvalidBulletin(Code.JINGLE_NAME_LONG, "name", f"at most {NAME_MAX} characters", n=NAME_MAX)
     return name
 
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise InvalidBulletin("kind", f"must be one of {', '.join(KINDS)}")
+        raise InvalidBulletin(Code.JINGLE_KIND_UNKNOWN, "kind", f"must be one of {', '.join(KINDS)}")
     return kind
 
 
@@ -122,9 +123,13 @@ def check_new(db: Session, *, principal: Principal, owner_area: str, name: str, 
     """Refuse, before any audio work, a jingle the caller may not add or whose name or kind is wrong."""
     owner = fleet.get_area(db, owner_area)
     if owner is None or owner.level not in ("province", "commune") or not owner.active:
-        raise InvalidBulletin("owner_area", f"{owner_area!r} is not an active province or commune")
+        raise InvalidBulletin(
+            Code.JINGLE_AREA_UNKNOWN, "owner_area", f"{owner_area!r} is not an active province or commune"
+        )
     if not principal.can(READ_ROLES, _path(db, owner.code)):
-        raise InvalidBulletin("owner_area", f"{owner_area} is outside your areas")
+        raise InvalidBulletin(
+            Code.JINGLE_AREA_OUTSIDE, "owner_area", f"{owner_area} is outside your areas", code=owner_area
+        )
     if not may_manage(db, principal, owner.code):
         raise NotPermitted("add a jingle", owner.code)
     return _clean_name(name), _check_kind(kind)
@@ -212,7 +217,7 @@ async def upload(
     try:
         prepared = await asyncio.to_thread(prepare, data, filename, config=config)
     except AudioRejected as exc:
-        raise InvalidBulletin("audio", describe(exc)) from None
+        raise InvalidBulletin(Code.AUDIO_REJECTED, "audio", describe(exc), reason=str(exc.reason)) from None
     with sessions.begin() as db:
         return create(
             db, store=store, principal=principal, owner_area=owner_area, name=name, kind=kind,
@@ -229,7 +234,7 @@ def update(
         raise NotPermitted("change a jingle", jingle.owner_area)
     unknown = set(changes) - {"name", "kind", "active"}
     if unknown:
-        raise InvalidBulletin(sorted(unknown)[0], "cannot be changed")
+        raise InvalidBulletin(Code.READ_ONLY, sorted(unknown)[0], "cannot be changed")
     wanted = dict(changes)
     if "name" in wanted:
         wanted["name"] = _clean_name(str(wanted["name"]))
@@ -262,12 +267,12 @@ def check_choice(db: Session, *, owner_area: str, field: str, jingle_id: int | N
         return
     jingle = db.get(Jingle, jingle_id)
     if jingle is None or jingle.owner_area not in _path(db, owner_area):
-        raise InvalidBulletin(field, f"jingle {jingle_id} is outside area {owner_area}")
+        raise InvalidBulletin(Code.JINGLE_OUTSIDE, field, f"jingle {jingle_id} is outside area {owner_area}")
     if not jingle.active:
-        raise InvalidBulletin(field, f"jingle {jingle_id} is no longer active")
+        raise InvalidBulletin(Code.JINGLE_INACTIVE, field, f"jingle {jingle_id} is no longer active")
     slot = SLOTS[field]
     if not fits(jingle, slot):
-        raise InvalidBulletin(field, f"jingle {jingle_id} is an {jingle.kind}, not an {slot}")
+        raise InvalidBulletin(Code.JINGLE_WRONG_KIND, field, f"jingle {jingle_id} is an {jingle.kind}, not an {slot}")
 
 
 def check_for_preview(db: Session, *, principal: Principal, field: str, jingle_id: int | None) -> None:
@@ -276,11 +281,13 @@ def check_for_preview(db: Session, *, principal: Principal, field: str, jingle_i
         return
     jingle = db.get(Jingle, jingle_id)
     if jingle is None or jingle.owner_area not in _reach(db, principal.areas_for(WRITE_ROLES)):
-        raise InvalidBulletin(field, f"jingle {jingle_id} is outside your areas")
+        raise InvalidBulletin(Code.JINGLE_OUTSIDE, field, f"jingle {jingle_id} is outside your areas")
     if not jingle.active:
-        raise InvalidBulletin(field, f"jingle {jingle_id} is no longer active")
+        raise InvalidBulletin(Code.JINGLE_INACTIVE, field, f"jingle {jingle_id} is no longer active")
     if not fits(jingle, SLOTS[field]):
-        raise InvalidBulletin(field, f"jingle {jingle_id} is an {jingle.kind}, not an {SLOTS[field]}")
+        raise InvalidBulletin(
+            Code.JINGLE_WRONG_KIND, field, f"jingle {jingle_id} is an {jingle.kind}, not an {SLOTS[field]}"
+        )
 
 
 def sound(db: Session, store: MediaStore, jingle_id: int | None, slot: str) -> pipeline.Jingle | None:
@@ -290,7 +297,8 @@ def sound(db: Session, store: MediaStore, jingle_id: int | None, slot: str) -> p
     jingle = db.get(Jingle, jingle_id)
     path = store.path_for(jingle.source_sha256, "flac") if jingle is not None else None
     if path is None:
-        raise InvalidBulletin(f"{slot}_jingle_id", f"the audio of jingle {jingle_id} is missing from the media store")
+        message = f"the audio of jingle {jingle_id} is missing from the media store"
+        raise InvalidBulletin(Code.JINGLE_MISSING, f"{slot}_jingle_id", message)
     return pipeline.Jingle(path.read_bytes(), f"{slot}.flac")
 
 

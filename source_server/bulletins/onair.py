@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from protocols import CommandType, MediaRef, PlayBody, Priority, SigningKey, StopBody, Target
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
+from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.reach import MAX_DEVICES, bulletin_reach, device_ids
@@ -47,18 +48,18 @@ def broadcast_now(
 ) -> list[Command]:
     """Sign and queue the play of an approved emergency bulletin to all its targets now; it goes on air."""
     if bulletin.priority != Priority.EMERGENCY.value:
-        raise InvalidBulletin("priority", "only an emergency bulletin plays at once")
+        raise InvalidBulletin(Code.NOT_EMERGENCY, "priority", "only an emergency bulletin plays at once")
     if bulletin.state != State.APPROVED.value:
         raise TransitionRefused(Action.GO_ON_AIR.value, bulletin.state)
     media = db.get(Media, bulletin.media_sha256) if bulletin.media_sha256 else None
     if media is None:
-        raise InvalidBulletin("audio", "the bulletin has no audio to play")
+        raise InvalidBulletin(Code.NO_AUDIO, "audio", "the bulletin has no audio to play")
     now = utcnow()
     exp = now + EMERGENCY_TTL
     if bulletin.valid_until is not None:
         exp = min(exp, bulletin.valid_until)
     if exp <= now + timedelta(seconds=10):
-        raise InvalidBulletin("valid_until", "the bulletin's validity has ended")
+        raise InvalidBulletin(Code.VALIDITY_ENDED, "valid_until", "the bulletin's validity has ended")
     body = PlayBody(
         media=MediaRef(
             url=media_url(settings, media.sha256),
@@ -94,9 +95,9 @@ def broadcast_now(
             )
         except TargetError as exc:
             if len(targets) == 1:
-                raise InvalidBulletin("target_codes", exc.reason) from None
+                raise InvalidBulletin(Code.TARGET_REFUSED, "target_codes", exc.reason) from None
     if not commands:
-        raise InvalidBulletin("target_codes", "the target reaches no device")
+        raise InvalidBulletin(Code.TARGET_NO_DEVICE, "target_codes", "the target reaches no device")
     service.mark(db, bulletin=bulletin, action=Action.GO_ON_AIR, actor=actor)
     return commands
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from protocols import CommandEnvelope, CommandPayload, CommandType
 from protocols.signing import unb64url
+from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import InvalidBulletin
 from source_server.db import utcnow
 from source_server.dispatch.acks import PENDING
@@ -186,9 +187,9 @@ class _Filters:
 def _checked(plays: Sequence[Command], f: _Filters) -> None:
     """Refuse a state that is not a shown state and a play that is not one of the bulletin's (InvalidBulletin)."""
     if f.state is not None and f.state not in DELIVERY_STATES:
-        raise InvalidBulletin("state", f"unknown delivery state {f.state!r}")
+        raise InvalidBulletin(Code.STATE_FILTER_UNKNOWN, "state", f"unknown delivery state {f.state!r}")
     if f.command_id is not None and f.command_id not in {c.id for c in plays}:
-        raise InvalidBulletin("command", f"{f.command_id!r} is not a play of this bulletin")
+        raise InvalidBulletin(Code.COMMAND_NOT_PLAY, "command", f"{f.command_id!r} is not a play of this bulletin")
 
 
 def _communes(f: _Filters) -> set[str] | None:

@@ -23,6 +23,7 @@ from protocols import OriginLevel, Priority
 from source_server.accounts.service import READ_ROLES, Principal, Role, audit
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins import jingles
+from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
 from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
 from source_server.bulletins.workflow import (
@@ -74,53 +75,64 @@ def _path(db: Session, code: str) -> tuple[str, ...]:
 def _check_target(db: Session, data: BulletinInput, owner_path: tuple[str, ...]) -> None:
     """The target exists and lies inside the owning area."""
     if data.target_type not in TARGET_TYPES:
-        raise InvalidBulletin("target_type", f"must be one of {', '.join(TARGET_TYPES)}")
+        raise InvalidBulletin(Code.TARGET_TYPE, "target_type", f"must be one of {', '.join(TARGET_TYPES)}")
     codes = list(dict.fromkeys(c.strip() for c in data.target_codes if c.strip()))
     if not codes:
-        raise InvalidBulletin("target_codes", "choose at least one target")
+        raise InvalidBulletin(Code.TARGET_NONE, "target_codes", "choose at least one target")
     data.target_codes = codes
     owner = owner_path[-1]
     if data.target_type == "devices":
         for device_id in codes:
             device = fleet.get_device(db, device_id)
             if device is None or owner not in device.area_path:
-                raise InvalidBulletin("target_codes", f"device {device_id} is not in area {owner}")
+                raise InvalidBulletin(
+                    Code.TARGET_DEVICE_OUTSIDE,
+                    "target_codes",
+                    f"device {device_id} is not in area {owner}",
+                    code=device_id,
+                )
         return
     if data.target_type == "group":
         if len(owner_path) != 1:
-            raise InvalidBulletin("target_type", "only the province sends to a group")
+            raise InvalidBulletin(Code.TARGET_GROUP_PROVINCE_ONLY, "target_type", "only the province sends to a group")
         return
     for code in codes:
         area = fleet.get_area(db, code)
         if area is None or area.level != data.target_type:
-            raise InvalidBulletin("target_codes", f"{code} is not a known {data.target_type}")
+            raise InvalidBulletin(
+                Code.TARGET_UNKNOWN, "target_codes", f"{code} is not a known {data.target_type}", code=code
+            )
         if not area.active:
-            raise InvalidBulletin("target_codes", f"{code} is no longer active (merged)")
+            raise InvalidBulletin(Code.TARGET_MERGED, "target_codes", f"{code} is no longer active (merged)", code=code)
         if owner not in _path(db, code):
-            raise InvalidBulletin("target_codes", f"{code} is outside area {owner}")
+            raise InvalidBulletin(Code.TARGET_OUTSIDE, "target_codes", f"{code} is outside area {owner}", code=code)
 
 
 def _check_content(db: Session, data: BulletinInput, *, now: datetime) -> None:
     data.title = " ".join(data.title.split())
     if not data.title:
-        raise InvalidBulletin("title", "the title is empty")
+        raise InvalidBulletin(Code.TITLE_EMPTY, "title", "the title is empty")
     if len(data.title) > TITLE_MAX:
-        raise InvalidBulletin("title", f"at most {TITLE_MAX} characters")
+        raise InvalidBulletin(Code.TITLE_LONG, "title", f"at most {TITLE_MAX} characters", n=TITLE_MAX)
     if len(data.text) > TEXT_MAX:
-        raise InvalidBulletin("text", f"at most {TEXT_MAX} characters (about half an hour of speech)")
+        raise InvalidBulletin(
+            Code.TEXT_LONG, "text", f"at most {TEXT_MAX} characters (about half an hour of speech)", n=TEXT_MAX
+        )
     if "\ufffd" in data.text or "\x00" in data.text:
-        raise InvalidBulletin("text", "the text contains undecodable characters; paste it again as Unicode")
+        raise InvalidBulletin(
+            Code.TEXT_GARBLED, "text", "the text contains undecodable characters; paste it again as Unicode"
+        )
     if data.text.strip():
         data.text = normalize(data.text).source  # TCVN3 / VNI-Windows pasted as Unicode is converted here
     if data.priority not in {p.value for p in Priority}:
-        raise InvalidBulletin("priority", "must be normal, priority or emergency")
+        raise InvalidBulletin(Code.PRIORITY_UNKNOWN, "priority", "must be normal, priority or emergency")
     category = db.get(Category, data.category_code)
     if category is None or not category.active:
-        raise InvalidBulletin("category_code", f"unknown category {data.category_code!r}")
+        raise InvalidBulletin(Code.CATEGORY_UNKNOWN, "category_code", f"unknown category {data.category_code!r}")
     if data.valid_from and data.valid_until and data.valid_until <= data.valid_from:
-        raise InvalidBulletin("valid_until", "the end of validity must come after its start")
+        raise InvalidBulletin(Code.UNTIL_BEFORE_FROM, "valid_until", "the end of validity must come after its start")
     if data.valid_until and data.valid_until <= now:
-        raise InvalidBulletin("valid_until", "the end of validity is already past")
+        raise InvalidBulletin(Code.UNTIL_PAST, "valid_until", "the end of validity is already past")
 
 
 def _check_jingles(db: Session, data: BulletinInput, owner: str, *, before: Bulletin | None = None) -> None:
@@ -132,7 +144,8 @@ def _check_jingles(db: Session, data: BulletinInput, owner: str, *, before: Bull
     by_hash = data.media_sha256 and not data.tts_engine and not data.audio_source_sha256
     if by_hash and (data.intro_jingle_id or data.outro_jingle_id):
         field = "intro_jingle_id" if data.intro_jingle_id else "outro_jingle_id"
-        raise InvalidBulletin(field, "audio given by its hash cannot take jingles: upload the file to the bulletin")
+        message = "audio given by its hash cannot take jingles: upload the file to the bulletin"
+        raise InvalidBulletin(Code.JINGLE_BY_HASH, field, message)
 
 
 def _snapshot(bulletin: Bulletin, editor: str) -> BulletinVersion:
@@ -194,7 +207,9 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
     """A new draft owned by ``data.owner_area`` (a commune or the province) with its first version."""
     owner = fleet.get_area(db, data.owner_area)
     if owner is None or owner.level not in ("province", "commune") or not owner.active:
-        raise InvalidBulletin("owner_area", f"{data.owner_area!r} is not an active province or commune")
+        raise InvalidBulletin(
+            Code.OWNER_UNKNOWN, "owner_area", f"{data.owner_area!r} is not an active province or commune"
+        )
     path = _path(db, owner.code)
     _require(principal, WRITE_ROLES, path, Action.CREATE)
     now = utcnow()
@@ -245,7 +260,7 @@ def update(
         raise TransitionRefused(Action.EDIT.value, bulletin.state)
     unknown = set(changes) - set(CONTENT_FIELDS) - set(AUDIO_FIELDS)
     if unknown:
-        raise InvalidBulletin(sorted(unknown)[0], "cannot be changed")
+        raise InvalidBulletin(Code.READ_ONLY, sorted(unknown)[0], "cannot be changed")
     data = BulletinInput(
         owner_area=bulletin.owner_area, **{name: getattr(bulletin, name) for name in (*CONTENT_FIELDS, *AUDIO_FIELDS)}
     )
@@ -291,9 +306,9 @@ def precheck(db: Session, *, principal: Principal, bulletin: Bulletin, action: A
         if next_state(action, State(bulletin.state)) is None:
             raise TransitionRefused(action.value, bulletin.state)
         if bulletin.priority != Priority.EMERGENCY.value:
-            raise InvalidBulletin("priority", "only an emergency bulletin may skip approval")
+            raise InvalidBulletin(Code.NOT_EMERGENCY, "priority", "only an emergency bulletin may skip approval")
         if not bulletin.text.strip() and not has_audio(bulletin):
-            raise InvalidBulletin("text", "an emergency bulletin needs a text or an audio file")
+            raise InvalidBulletin(Code.CONTENT_NEEDED, "text", "an emergency bulletin needs a text or an audio file")
         _check_speakable(bulletin)
         return
     _require(principal, WRITE_ROLES, path, action)
@@ -306,7 +321,9 @@ def check_submittable(bulletin: Bulletin) -> None:
     if next_state(Action.SUBMIT, State(bulletin.state)) is None:
         raise TransitionRefused(Action.SUBMIT.value, bulletin.state)
     if not bulletin.text.strip() and not has_audio(bulletin):
-        raise InvalidBulletin("text", "a bulletin needs a text or an audio file before it is submitted")
+        raise InvalidBulletin(
+            Code.CONTENT_NEEDED, "text", "a bulletin needs a text or an audio file before it is submitted"
+        )
     _check_speakable(bulletin)
 
 
@@ -322,7 +339,7 @@ def _check_speakable(bulletin: Bulletin) -> None:
     try:
         ensure_speakable(normalize(bulletin.text))
     except UnspeakableText as exc:
-        raise InvalidBulletin("text", str(exc)) from None
+        raise InvalidBulletin(Code.TEXT_UNSPEAKABLE, "text", str(exc), detail=str(exc)) from None
 
 
 def _attachable(db: Session, principal: Principal, bulletin_id: int, version: int, field: str) -> Bulletin:
@@ -330,7 +347,7 @@ def _attachable(db: Session, principal: Principal, bulletin_id: int, version: in
     bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
     _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.EDIT)
     if bulletin.version != version:
-        raise InvalidBulletin(field, f"the {field} changed while its audio was made; try again")
+        raise InvalidBulletin(Code.CHANGED_MEANWHILE, field, f"the {field} changed while its audio was made; try again")
     if State(bulletin.state) in (State.ON_AIR, State.DONE, State.CANCELLED):
         raise TransitionRefused("attach speech to", bulletin.state)
     return bulletin
@@ -402,9 +419,16 @@ def approve(
     path = _path(db, bulletin.owner_area)
     _require(principal, approver_roles(_owner_level(db, bulletin)), path, Action.APPROVE)
     if principal.username == bulletin.author:
-        raise NotPermitted(Action.APPROVE.value, bulletin.owner_area, "the author cannot approve their own bulletin")
+        raise NotPermitted(
+            Action.APPROVE.value, bulletin.owner_area, "the author cannot approve their own bulletin", own=True
+        )
     if version != bulletin.version:
-        raise InvalidBulletin("version", f"the bulletin changed (now version {bulletin.version}); review it again")
+        raise InvalidBulletin(
+            Code.VERSION_CHANGED,
+            "version",
+            f"the bulletin changed (now version {bulletin.version}); review it again",
+            n=bulletin.version,
+        )
     _decide(db, bulletin, action=Action.APPROVE, actor=principal.username, source_ip=source_ip)
     bulletin.approved_version = bulletin.version
     db.flush()
@@ -418,7 +442,7 @@ def reject(
     bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
     _require(principal, approver_roles(_owner_level(db, bulletin)), _path(db, bulletin.owner_area), Action.REJECT)
     if not reason.strip():
-        raise InvalidBulletin("reason", "say why the bulletin is rejected")
+        raise InvalidBulletin(Code.REASON_MISSING, "reason", "say why the bulletin is rejected")
     _decide(db, bulletin, action=Action.REJECT, actor=principal.username, reason=reason.strip(), source_ip=source_ip)
     db.flush()
     return bulletin

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from source_server.accounts.service import Principal, audit
 from source_server.audio.config import PipelineConfig
 from source_server.audio.dictionary.service import entries_for
-from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TtsError, describe
+from source_server.audio.exceptions import AllEnginesFailed, AudioRejected, TextRejected, TtsError, describe
 from source_server.audio.pipeline import Jingle, ProcessedAudio, keep_source, prepare_audio
 from source_server.audio.textnorm import Normalized, UnspeakableText, ensure_speakable, normalize
 from source_server.audio.tts import Gender, Speech, TtsChain
 from source_server.bulletins import jingles, service
+from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import InvalidBulletin
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.workflow import Action
@@ -87,15 +88,18 @@ async def speak(
     try:
         ensure_speakable(reading)
     except UnspeakableText as exc:
-        raise InvalidBulletin("text", str(exc)) from None
+        raise InvalidBulletin(Code.TEXT_UNSPEAKABLE, "text", str(exc), detail=str(exc)) from None
     try:
         speech: Speech = await studio.tts.speak(
             list(reading.sentences), gender=gender, voice=voice, intro=intro, outro=outro
         )
+    except TextRejected as exc:
+        code = Code.SPEECH_TOO_LONG if exc.reason == "too_long" else Code.TEXT_UNSPEAKABLE
+        raise InvalidBulletin(code, "text", _why(exc), detail=exc.detail) from None
     except TtsError as exc:
-        raise InvalidBulletin("text", _why(exc)) from None
+        raise InvalidBulletin(Code.TTS_FAILED, "text", _why(exc)) from None
     except AudioRejected as exc:  # a jingle's stored source no longer decodes
-        raise InvalidBulletin("intro_jingle_id", describe(exc)) from None
+        raise InvalidBulletin(Code.JINGLE_BROKEN, "intro_jingle_id", describe(exc)) from None
     with studio.sessions.begin() as db:
         store_media(db, store=studio.media, audio=speech.audio, original_name="speech.mp3", actor=actor)
         if audited:
@@ -117,7 +121,7 @@ async def _mix(studio: Studio, source: bytes, intro: Jingle | None, outro: Jingl
             prepare_audio, source, "source.flac", intro=intro, outro=outro, **_limits(studio, len(source))
         )
     except AudioRejected as exc:
-        raise InvalidBulletin("audio", describe(exc)) from None
+        raise InvalidBulletin(Code.AUDIO_REJECTED, "audio", describe(exc), reason=str(exc.reason)) from None
 
 
 async def ensure_speech(
@@ -143,7 +147,9 @@ async def ensure_speech(
         path = studio.media.path_for(source, "flac")
         if path is None:
             raise InvalidBulletin(
-                "audio", "the bulletin's uploaded file is missing from the media store; upload it again"
+                Code.AUDIO_SOURCE_MISSING,
+                "audio",
+                "the bulletin's uploaded file is missing from the media store; upload it again",
             )
         audio = await _mix(studio, path.read_bytes(), intro, outro)
         with studio.sessions.begin() as db:
@@ -189,12 +195,13 @@ async def upload_audio(
             max_seconds=limits["max_seconds"],
         )  # fmt: skip
     except AudioRejected as exc:
-        raise InvalidBulletin("audio", describe(exc)) from None
+        raise InvalidBulletin(Code.AUDIO_REJECTED, "audio", describe(exc), reason=str(exc.reason)) from None
     audio = await _mix(studio, source.data, intro, outro)
     with studio.sessions.begin() as db:
         now = service.get(db, principal=principal, bulletin_id=bulletin_id)
         if (now.intro_jingle_id, now.outro_jingle_id) != chosen:
-            raise InvalidBulletin("audio", "the jingles changed while the file was processed; upload it again")
+            message = "the jingles changed while the file was processed; upload it again"
+            raise InvalidBulletin(Code.CHANGED_MEANWHILE, "audio", message)
         studio.media.put_bytes(source.data, source.ext)
         store_media(db, store=studio.media, audio=audio, original_name=filename[:255], actor=principal.username)
         return service.update(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from source_server.fleet import service
 from source_server.fleet.models import Area, Device
 from source_server.fleet.service import CsvImportError, DeviceInput, RowError
+from source_server.fleet.service import FleetErrorCode as Code
 
 AREA_COLUMNS = ("code", "name", "level", "parent_code")
 DEVICE_COLUMNS = (
@@ -39,16 +40,22 @@ def _reader(data: bytes | str, columns: tuple[str, ...], required: Iterable[str]
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CsvImportError([RowError(0, "file", f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+            raise CsvImportError(
+                [RowError(0, "file", f"not UTF-8 text: {exc.reason} at byte {exc.start}", Code.CSV_NOT_UTF8)]
+            ) from None
     data = data.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(data))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
     if missing:
-        raise CsvImportError([RowError(1, c, "missing column") for c in missing])
+        raise CsvImportError([RowError(1, c, "missing column", Code.CSV_MISSING_COLUMN) for c in missing])
     unknown = [h for h in header if h not in columns]
     if unknown:
-        raise CsvImportError([RowError(1, h, f"unknown column (expected {', '.join(columns)})") for h in unknown])
+        expected = ", ".join(columns)
+        raise CsvImportError(
+            [RowError(1, h, f"unknown column (expected {expected})", Code.CSV_UNKNOWN_COLUMN, {"cols": expected})
+             for h in unknown]
+        )  # fmt: skip
     reader.fieldnames = header
     rows = []
     for raw in reader:
@@ -80,35 +87,49 @@ def plan_areas(db: Session, data: bytes | str) -> tuple[list[dict[str, str]], Ar
     in_file: dict[str, dict[str, str]] = {}
     for num, row in rows:
         if "__extra__" in row:
-            errors.append(RowError(num, "row", "more fields than columns"))
+            errors.append(RowError(num, "row", "more fields than columns", Code.CSV_EXTRA_FIELDS))
             continue
         code = row["code"]
         if code in in_file:
-            errors.append(RowError(num, "code", f"duplicate code {code!r} in the file"))
+            errors.append(
+                RowError(num, "code", f"duplicate code {code!r} in the file", Code.CSV_DUPLICATE, {"code": code})
+            )
             continue
         in_file[code] = row | {"__row__": str(num)}
     result = AreaImport()
     for code, row in in_file.items():
         num, level, parent = int(row["__row__"]), row["level"], row["parent_code"] or None
         if not service.valid_id(code):
-            errors.append(RowError(num, "code", f"{code!r} is not a valid area code"))
+            errors.append(
+                RowError(num, "code", f"{code!r} is not a valid area code", Code.CSV_BAD_CODE, {"code": code})
+            )
             continue
         if not row["name"]:
-            errors.append(RowError(num, "name", "a name is required"))
+            errors.append(RowError(num, "name", "a name is required", Code.CSV_NO_NAME))
         if level not in service.LEVELS:
-            errors.append(RowError(num, "level", f"{level!r} is not one of {', '.join(service.LEVELS)}"))
+            allowed = ", ".join(service.LEVELS)
+            message = f"{level!r} is not one of {allowed}"
+            errors.append(RowError(num, "level", message, Code.CSV_BAD_LEVEL, {"value": level, "allowed": allowed}))
             continue
         want = service.PARENT_LEVEL[level]
         parent_level = (
             in_file[parent]["level"] if parent in in_file else getattr(db.get(Area, parent or ""), "level", None)
         )
         if want is None and parent:
-            errors.append(RowError(num, "parent_code", "a province has no parent"))
+            errors.append(RowError(num, "parent_code", "a province has no parent", Code.CSV_PROVINCE_PARENT))
         elif want is not None and parent_level is None:
-            errors.append(RowError(num, "parent_code", f"unknown parent {parent!r}"))
+            message = f"unknown parent {parent!r}"
+            code_of = Code.CSV_UNKNOWN_PARENT if parent else Code.CSV_NO_PARENT
+            errors.append(RowError(num, "parent_code", message, code_of, {"code": parent or ""}))
         elif want is not None and parent_level != want:
             errors.append(
-                RowError(num, "parent_code", f"the parent of a {level} must be a {want}, not a {parent_level}")
+                RowError(
+                    num,
+                    "parent_code",
+                    f"the parent of a {level} must be a {want}, not a {parent_level}",
+                    Code.CSV_PARENT_LEVEL,
+                    {"level": level, "want": want, "got": str(parent_level)},
+                )
             )
         existing = db.get(Area, code)
         if existing is not None and (existing.level != level or existing.parent_code != parent):
@@ -117,6 +138,8 @@ def plan_areas(db: Session, data: bytes | str) -> tuple[list[dict[str, str]], Ar
                     num,
                     "code",
                     f"{code} exists as a {existing.level} under {existing.parent_code}; use the merger to move it",
+                    Code.CSV_EXISTS,
+                    {"code": code, "level": existing.level, "parent": str(existing.parent_code)},
                 )
             )
         elif existing is not None and existing.name != row["name"]:

@@ -6,10 +6,12 @@ Errors: ``RegistryError`` (bad input, carries ``field``), ``NotFound`` (no such 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
@@ -26,13 +28,39 @@ DEVICE_FIELDS = ("kind", "name", "vendor", "model", "commune_code", "village_cod
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
 
 
-class RegistryError(ValueError):
-    """Invalid registry input; ``field`` names the offending field."""
+class FleetErrorCode(StrEnum):
+    """Why a registry change was refused, where a page words it (others show the field and message)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    INVALID = "invalid"
+    MERGE_NOT_COMMUNE = "merge_not_commune"
+    MERGE_SELF = "merge_self"
+    MERGE_INACTIVE = "merge_inactive"
+    CSV_NOT_UTF8 = "csv_not_utf8"
+    CSV_MISSING_COLUMN = "csv_missing_column"
+    CSV_UNKNOWN_COLUMN = "csv_unknown_column"
+    CSV_EXTRA_FIELDS = "csv_extra_fields"
+    CSV_DUPLICATE = "csv_duplicate"
+    CSV_BAD_CODE = "csv_bad_code"
+    CSV_NO_NAME = "csv_no_name"
+    CSV_BAD_LEVEL = "csv_bad_level"
+    CSV_PROVINCE_PARENT = "csv_province_parent"
+    CSV_NO_PARENT = "csv_no_parent"
+    CSV_UNKNOWN_PARENT = "csv_unknown_parent"
+    CSV_PARENT_LEVEL = "csv_parent_level"
+    CSV_EXISTS = "csv_exists"
+
+
+class RegistryError(ValueError):
+    """Invalid registry input; ``field`` names the offending field, ``code`` and ``params`` what a page words."""
+
+    def __init__(
+        self, field: str, message: str, code: FleetErrorCode = FleetErrorCode.INVALID, /, **params: str
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.code = code
+        self.params = params
 
 
 class NotFound(LookupError):
@@ -46,6 +74,8 @@ class RowError:
     row: int
     field: str
     message: str
+    code: FleetErrorCode = FleetErrorCode.INVALID
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class CsvImportError(ValueError):
@@ -220,11 +250,11 @@ def merge_commune(
     """Move every device and village of commune ``from_code`` into ``to_code``; a preview unless ``apply``."""
     src, dst = _area_or_404(db, from_code), _area_or_404(db, to_code)
     if src.level != "commune" or dst.level != "commune":
-        raise RegistryError("commune", "both areas of a merger must be communes")
+        raise RegistryError("commune", "both areas of a merger must be communes", FleetErrorCode.MERGE_NOT_COMMUNE)
     if src.code == dst.code:
-        raise RegistryError("to_code", "a commune cannot be merged into itself")
+        raise RegistryError("to_code", "a commune cannot be merged into itself", FleetErrorCode.MERGE_SELF)
     if not dst.active:
-        raise RegistryError("to_code", f"commune {to_code} is inactive")
+        raise RegistryError("to_code", f"commune {to_code} is inactive", FleetErrorCode.MERGE_INACTIVE, code=to_code)
     devices = list(db.scalars(select(Device).where(Device.commune_code == from_code).order_by(Device.id)))
     villages = list(db.scalars(select(Area.code).where(Area.parent_code == from_code).order_by(Area.code)))
     plan = MergePlan(from_code, to_code, [d.id for d in devices], villages)

@@ -22,6 +22,7 @@ from source_server.bulletins.workflow import WRITE_ROLES
 from source_server.db import utcnow
 from source_server.fleet import service as fleet
 from source_server.scheduling.exceptions import InvalidInput, NotFound, NotPermitted
+from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
 
 PROGRAMME_ROLES = WRITE_ROLES
@@ -49,7 +50,8 @@ def area(db: Session, *, principal: Principal, area_code: str, write: bool = Fal
         if not principal.can(PROGRAMME_ROLES, path):
             raise NotPermitted(action or "change the programme", found.code)
         if not found.active:
-            raise InvalidInput("area_code", f"{found.code} was merged into another commune; use that one's programme")
+            message = f"{found.code} was merged into another commune; use that one's programme"
+            raise InvalidInput(Code.AREA_MERGED, "area_code", message, code=found.code)
     return AreaRef(found.code, path, found.active)
 
 

@@ -3,16 +3,44 @@
 SchedulingError
  ├── NotFound            no such programme, slot, item or bulletin in the caller's areas (.what, .key)
  ├── NotPermitted        the caller's roles do not allow changing this programme (.action, .area)
- ├── InvalidInput        a field is wrong (.field, .message); nothing was changed
+ ├── InvalidInput        a field is wrong (.code, .field, .message, .params); nothing was changed
  ├── PlacementRefused    check_placement found problems (.problems, each a Problem); nothing was saved
- └── StateConflict       the item or occurrence is past the point where this change is possible (.message)
+ └── StateConflict       the change is no longer possible (.code, .message, .params)
+
+``.code`` (a ``SchedulingErrorCode``; a ``Problem``'s own ``.code``) and the data are what a page words;
+``.message`` is the English sentence for the API and the logs, free to be reworded.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class SchedulingErrorCode(StrEnum):
+    """Why a programme change was refused: stable codes that pages turn into their own words."""
+
+    LABEL_INVALID = "label_invalid"
+    START_INVALID = "start_invalid"
+    START_CLASH = "start_clash"
+    LENGTH_INVALID = "length_invalid"
+    LENGTH_OVER = "length_over"
+    WEEKDAYS_NONE = "weekdays_none"
+    LAST_BEFORE_FIRST = "last_before_first"
+    ITEMS_ON_DAY = "items_on_day"
+    READ_ONLY = "read_only"
+    AT_WITHOUT_OFFSET = "at_without_offset"
+    SLOT_OR_TIME = "slot_or_time"
+    POSITION_NEGATIVE = "position_negative"
+    ITEM_LIST = "item_list"
+    AREA_MERGED = "area_merged"
+    NOT_PRIORITY = "not_priority"
+    SLOT_DELETED = "slot_deleted"
+    SLOT_BUSY = "slot_busy"
+    BEGUN = "begun"
+    PLAYED = "played"
 
 
 @dataclass(frozen=True)
@@ -50,10 +78,12 @@ class NotPermitted(SchedulingError):
 class InvalidInput(SchedulingError):
     """A field is missing or wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, code: SchedulingErrorCode, field: str, message: str, /, **params: Any) -> None:
         super().__init__(f"{field}: {message}")
+        self.code = code
         self.field = field
         self.message = message
+        self.params = params
 
 
 class PlacementRefused(SchedulingError):
@@ -67,7 +97,9 @@ class PlacementRefused(SchedulingError):
 class StateConflict(SchedulingError):
     """The change is no longer possible (an occurrence already begun, an item already played)."""
 
-    def __init__(self, message: str, item_id: int | None = None) -> None:
+    def __init__(self, code: SchedulingErrorCode, message: str, /, item_id: int | None = None, **params: Any) -> None:
         super().__init__(message)
+        self.code = code
         self.message = message
         self.item_id = item_id
+        self.params = params

@@ -26,6 +26,7 @@ from source_server.fleet import service as fleet
 from source_server.scheduling import access
 from source_server.scheduling.checks import bulletin_problems, check_slot
 from source_server.scheduling.exceptions import InvalidInput, NotFound, NotPermitted, PlacementRefused, Problem
+from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import ScheduleItem, Slot
 from source_server.scheduling.plan import ItemState, occurrence_items
 from source_server.scheduling.timing import local_day, occurrence, why_not_on
@@ -184,6 +185,7 @@ def insert_priority(
         raise NotPermitted("insert a priority bulletin", bulletin.owner_area)
     if bulletin.priority != Priority.PRIORITY.value:
         raise InvalidInput(
+            Code.NOT_PRIORITY,
             "bulletin_id",
             "only a priority bulletin is inserted this way; place a normal one in a "
             "slot, and send an emergency at once",

@@ -18,6 +18,7 @@ from source_server.scheduling import access
 from source_server.scheduling.checks import Check, check_at, check_slot, timing_problems
 from source_server.scheduling.dayplan import DayPlan, PlanSlot, day_plan
 from source_server.scheduling.exceptions import InvalidInput, PlacementRefused, StateConflict
+from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import ScheduleItem
 from source_server.scheduling.plan import ItemState, Timed, occurrence_items, time_occurrence
 from source_server.scheduling.priority import insert_priority
@@ -64,12 +65,14 @@ def check_placement(
     pid = programme.id if programme else None
     if at is not None and slot_id is None and day is None:
         if at.tzinfo is None:
-            raise InvalidInput("at", "give the time with its offset, e.g. 2026-01-10T06:00:00+07:00")
+            raise InvalidInput(
+                Code.AT_WITHOUT_OFFSET, "at", "give the time with its offset, e.g. 2026-01-10T06:00:00+07:00"
+            )
         return check_at(db, bulletin=bulletin, area_path=ref.path, programme_id=pid, at=at, gap=gap, now=now)
     if slot_id is None or day is None or at is not None:
-        raise InvalidInput("slot_id", "give either a slot and a day, or a time")
+        raise InvalidInput(Code.SLOT_OR_TIME, "slot_id", "give either a slot and a day, or a time")
     if position is not None and position < 0:
-        raise InvalidInput("position", "a position counts from 0")
+        raise InvalidInput(Code.POSITION_NEGATIVE, "position", "a position counts from 0")
     slot = access.slot_in(db, programme=programme, slot_id=slot_id)
     return check_slot(
         db,
@@ -237,9 +240,10 @@ def reorder(
     items = occurrence_items(db, slot_id=slot.id, day=day)
     by_id = {i.id: i for i in items}
     if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(by_id):
-        raise InvalidInput("item_ids", f"list each item of this occurrence once: {sorted(by_id)}")
+        raise InvalidInput(Code.ITEM_LIST, "item_ids", f"list each item of this occurrence once: {sorted(by_id)}")
     if occurrence(slot, day)[0] <= (now or utcnow()):
-        raise StateConflict(f"the slot “{slot.label}” of {day:%d/%m/%Y} has begun; its order can no longer change")
+        message = f"the slot “{slot.label}” of {day:%d/%m/%Y} has begun; its order can no longer change"
+        raise StateConflict(Code.BEGUN, message, slot=slot.label, day=day)
     order = [by_id[i] for i in item_ids]
     timed = time_occurrence(db, slot, day, order, gap)
     problems = timing_problems(
@@ -285,7 +289,7 @@ def remove(
     now = now or utcnow()
     played = item.sent_start is not None and item.sent_start + timedelta(milliseconds=item.sent_duration_ms or 0) <= now
     if item.state == ItemState.DONE.value or played:
-        raise StateConflict(f"item {item.id} has already played", item.id)
+        raise StateConflict(Code.PLAYED, f"item {item.id} has already played", item.id)
     item.state = ItemState.CANCELLED.value
     item.note = f"removed by {principal.username}"[:200]
     item.updated_at = utcnow()

@@ -20,6 +20,7 @@ from source_server.accounts.service import Principal, audit
 from source_server.db import utcnow
 from source_server.scheduling import access
 from source_server.scheduling.exceptions import InvalidInput, StateConflict
+from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import ScheduleItem, Slot
 from source_server.scheduling.plan import ItemState, occurrence_items, time_occurrence
 from source_server.scheduling.timing import local_day, occurrence, why_not_on
@@ -46,16 +47,16 @@ class SlotInput:
 def _validate(data: SlotInput) -> SlotInput:
     label = " ".join(data.label.split())
     if not label or len(label) > 100:
-        raise InvalidInput("label", "give the slot a name of 1 to 100 characters")
+        raise InvalidInput(Code.LABEL_INVALID, "label", "give the slot a name of 1 to 100 characters")
     if data.start_local.tzinfo is not None:
-        raise InvalidInput("start_local", "a local wall-clock time without a time zone, e.g. 06:00")
+        raise InvalidInput(Code.START_INVALID, "start_local", "a local wall-clock time without a time zone, e.g. 06:00")
     if not MIN_LENGTH_S <= data.duration_s <= MAX_LENGTH_S:
-        raise InvalidInput("duration_s", f"between {MIN_LENGTH_S} s and {MAX_LENGTH_S // 3600} h")
+        raise InvalidInput(Code.LENGTH_INVALID, "duration_s", f"between {MIN_LENGTH_S} s and {MAX_LENGTH_S // 3600} h")
     days = sorted(set(data.weekdays))
     if not days or any(d not in ALL_WEEK for d in days):
-        raise InvalidInput("weekdays", "at least one of 1 (Monday) to 7 (Sunday)")
+        raise InvalidInput(Code.WEEKDAYS_NONE, "weekdays", "at least one of 1 (Monday) to 7 (Sunday)")
     if data.first_day and data.last_day and data.last_day < data.first_day:
-        raise InvalidInput("last_day", "the last day comes before the first day")
+        raise InvalidInput(Code.LAST_BEFORE_FIRST, "last_day", "the last day comes before the first day")
     skips = sorted(set(data.skip_dates))
     return replace(
         data, label=label, weekdays=days, skip_dates=skips, start_local=data.start_local.replace(microsecond=0)
@@ -138,7 +139,8 @@ def create_slot(
     programme = access.ensure_programme(db, area_code=ref.code, actor=principal.username)
     clash = _clash(db, programme.id, data, None)
     if clash is not None:
-        raise InvalidInput("start_local", f"overlaps slot “{clash.label}” ({clash.start_local:%H:%M}) on a same day")
+        message = f"overlaps slot “{clash.label}” ({clash.start_local:%H:%M}) on a same day"
+        raise InvalidInput(Code.START_CLASH, "start_local", message, slot=clash.label, time=clash.start_local)
     now = utcnow()
     slot = Slot(
         programme_id=programme.id, created_by=principal.username, created_at=now, updated_at=now, **_stored(data)
@@ -188,26 +190,29 @@ def update_slot(
     ref = access.area(db, principal=principal, area_code=area_code, write=True, action="change a slot")
     slot = access.slot_in(db, programme=access.programme_of(db, area_code=ref.code), slot_id=slot_id)
     if not slot.active:
-        raise StateConflict(f"slot {slot_id} was deleted")
+        raise StateConflict(Code.SLOT_DELETED, f"slot {slot_id} was deleted")
     now = now or utcnow()
     names = {f.name for f in fields(SlotInput)}
     unknown = set(changes) - names
     if unknown:
-        raise InvalidInput(sorted(unknown)[0], "cannot be changed")
+        raise InvalidInput(Code.READ_ONLY, sorted(unknown)[0], "cannot be changed")
     before = _as_input(slot)
     data = _validate(replace(before, **dict(changes)))
     clash = _clash(db, slot.programme_id, data, slot.id)
     if clash is not None:
-        raise InvalidInput("start_local", f"overlaps slot “{clash.label}” ({clash.start_local:%H:%M}) on a same day")
+        message = f"overlaps slot “{clash.label}” ({clash.start_local:%H:%M}) on a same day"
+        raise InvalidInput(Code.START_CLASH, "start_local", message, slot=clash.label, time=clash.start_local)
     proposed = Slot(active=True, **_stored(data))
     for day, items in sorted(_future_items(db, slot, now).items()):
         why = why_not_on(proposed, day)
         if why is not None:
-            raise InvalidInput(_field_of(why), f"{len(items)} item(s) are placed on {day:%d/%m/%Y}; move them first")
+            message = f"{len(items)} item(s) are placed on {day:%d/%m/%Y}; move them first"
+            raise InvalidInput(Code.ITEMS_ON_DAY, _field_of(why), message, n=len(items), day=day)
         timed = time_occurrence(db, proposed, day, occurrence_items(db, slot_id=slot.id, day=day), gap)
         over = (timed[-1].end - occurrence(proposed, day)[1]).total_seconds() if timed else 0
         if over > 0:
-            raise InvalidInput("duration_s", f"the slot of {day:%d/%m/%Y} would be overfilled by {math.ceil(over)} s")
+            message = f"the slot of {day:%d/%m/%Y} would be overfilled by {math.ceil(over)} s"
+            raise InvalidInput(Code.LENGTH_OVER, "duration_s", message, day=day, n=math.ceil(over))
     for name, value in _stored(data).items():
         setattr(slot, name, value)
     slot.updated_at = now
@@ -248,7 +253,8 @@ def delete_slot(
     placed = _future_items(db, slot, now or utcnow())
     if placed:
         days = ", ".join(f"{d:%d/%m/%Y}" for d in sorted(placed))
-        raise StateConflict(f"slot “{slot.label}” still has items to play on {days}; remove them first")
+        message = f"slot “{slot.label}” still has items to play on {days}; remove them first"
+        raise StateConflict(Code.SLOT_BUSY, message, slot=slot.label, days=sorted(placed))
     slot.active = False
     slot.updated_at = utcnow()
     audit(

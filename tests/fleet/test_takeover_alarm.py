@@ -28,7 +28,7 @@ from source_server.fleet.alarms import AlarmBook
 from source_server.fleet.models import Alarm
 from source_server.fleet.presence import PresenceTracker
 from source_server.mqtt import MqttClient as ServerMqtt
-from source_server.web.alarm_format import detail_text
+from source_server.web.fleet.alarm_format import detail_text
 from tests.device_agent.support import agent_config
 from tests.fleet.test_mosquitto_acl import C1, SERVER, SERVER_PW, V1, generate, secured_broker
 from tests.fleet.test_presence_rules import seed, state, tracker

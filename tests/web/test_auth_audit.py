@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from source_server.accounts.models import AuditEntry
 from source_server.accounts.service import Role, audit
 from source_server.app import create_app
-from source_server.web.pages import router as pages_router
+from source_server.web.people.access import router as pages_router
 from tests.accounts.helpers import seed
 from tests.web.auth_support import add_user, browser, login, make_app
 

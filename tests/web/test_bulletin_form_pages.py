@@ -147,9 +147,9 @@ async def test_the_form_offers_the_reading_and_the_preview_and_says_what_happens
         assert cfg["t"]["audio.fallback.unreachable"] == "dịch vụ giọng đọc trực tuyến không kết nối được"
         assert cfg["t"]["reading.converted"] == "Đã chuyển sang Unicode — dùng văn bản này?"
         assert cfg["engines"]["espeak"] == "espeak-ng" and cfg["voices"]["vi+m3"] == "vi+m3, giọng nam miền Bắc"
-        known = dict(cfg["known"])
-        assert known["the file is not audio (or its format is not supported)"].startswith("Tệp này không phải âm thanh")
-        assert known["the recording is silent"].startswith("Bản ghi không có tiếng")
+        codes = cfg["codes"]  # the script words a refusal by the API's error code, not by its English message
+        assert codes["audio_rejected:not_audio"].startswith("Tệp này không phải âm thanh")
+        assert codes["audio_rejected:silent"].startswith("Bản ghi không có tiếng")
         english = audio_config((await c.get("/ui/bulletins/new?lang=en")).text)
         assert english["t"]["reading.button"] == "Show how it will be read" and english["voices"]["vi+m3"] == "vi+m3"
 

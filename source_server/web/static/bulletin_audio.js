@@ -25,17 +25,24 @@
     return h ? h + ":" + String(m).padStart(2, "0") + ":" + ss : m + ":" + ss;
   }
 
-  /** A refusal of the API in the page's words: the known English messages translated, Vietnamese kept. */
+  /** A refusal of the API in the page's words: by its error code (never by its English message). */
   function refusal(status, body) {
     const detail = body && body.detail;
-    const message = Array.isArray(detail) ? (detail[0] && (detail[0].message || detail[0].msg)) || "" : String(detail || "");
+    const first = Array.isArray(detail) ? detail[0] || {} : {};
+    const message = Array.isArray(detail) ? first.message || first.msg || "" : String(detail || "");
     if (status === 401 || /CSRF/.test(message)) return t("audio.err.session");
     if (status === 404) return t("audio.err.not_found");
     if (status === 409) return t("audio.err.state");
     if (status === 413) return t("audio.err.too_large");
     if (status === 403) return t("audio.err.forbidden");
-    const known = cfg.known.find(function (pair) { return message.indexOf(pair[0]) >= 0; });
-    if (known) return known[1].split("{mb}").join(cfg.maxMb).split("{minutes}").join(cfg.maxMinutes);
+    const params = first.params || {};
+    const words = first.code && (cfg.codes[first.code + ":" + params.reason] || cfg.codes[first.code]);
+    if (words) {
+      const more = { mb: cfg.maxMb, minutes: cfg.maxMinutes };
+      return words.replace(/\{(\w+)\}/g, function (all, name) {
+        return name in params ? String(params[name]) : name in more ? String(more[name]) : all;
+      });
+    }
     if (/[^\x00-\x7f]/.test(message)) return message; // the text checks already speak Vietnamese
     return t("audio.err.generic", { message: message || String(status) });
   }

@@ -11,6 +11,7 @@ from source_server.web.strings import (
     dashboard,
     devices,
     emergency,
+    errors,
     jingles,
     people,
     programme,
@@ -30,6 +31,7 @@ MODULES = (
     programme,
     abbreviations,
     jingles,
+    errors,
 )
 
 
