@@ -34,6 +34,11 @@ class TimedPlayer(NullPlayer):
         self.began[item.sha256][self.device_id] = time.time()
         await super().play(item)
 
+    def start(self, item: Playable) -> asyncio.Future[None]:
+        """The same, as the timer the programme uses (``NullPlayer.start``)."""
+        self.began[item.sha256][self.device_id] = time.time()
+        return super().start(item)
+
 
 class TimedFleet(Fleet):
     """A fleet that also notes when each device began handling each command (for the fan-out's timeline)."""
