@@ -104,6 +104,8 @@ async def run(args: Any) -> None:
                            "broker_s": round(broker_cpu_s(bench) - broker_cpu0, 2)}  # fmt: skip
                     done = await everywhere(em["id"], "done")
                     reply = await fleet.call(op="acks", command_id=em["id"])
+                    # the fleet's own CPU clock when its last device's started ack was acknowledged (no poll period)
+                    cpu["fleet_exact_s"] = round(reply["started_cpu_s"] - fleet_cpu0, 2)
                     acks = reply["acks"]
                     started = [min(t for s, t in v if s == "started") - t0 for v in acks.values()
                                if any(s == "started" for s, _ in v)]  # fmt: skip
