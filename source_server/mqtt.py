@@ -180,6 +180,8 @@ class _FastClient(aiomqtt.Client):
         client._nguon_reads = reads
 
         def read_all() -> None:
+            if client.socket() is not sock:
+                return  # a rescheduled read of a link that has since closed
             try:
                 for _ in range(READ_BATCH):
                     reads.drained = False
