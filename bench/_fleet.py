@@ -34,6 +34,11 @@ class TimedPlayer(NullPlayer):
         self.began[item.sha256][self.device_id] = time.time()
         await super().play(item)
 
+    def start(self, item: Playable) -> asyncio.Future[None]:
+        """The same, as the timer the programme uses (``NullPlayer.start``)."""
+        self.began[item.sha256][self.device_id] = time.time()
+        return super().start(item)
+
 
 class TimedFleet(Fleet):
     """A fleet that also notes when each device began handling each command (for the fan-out's timeline)."""
@@ -45,6 +50,9 @@ class TimedFleet(Fleet):
         self.all_received_cpu_s: dict[str, float] = {}
         """command id → this process's CPU time when its last device's ``received`` ack was acknowledged."""
         self._received: dict[str, int] = defaultdict(int)
+        self._started: dict[str, int] = defaultdict(int)
+        self.all_started_cpu_s: dict[str, float] = {}
+        """command id → this process's CPU time when its last device's first ``started`` ack was acknowledged."""
         self.began: dict[str, dict[str, float]] = defaultdict(dict)
         """media sha256 → device id → unix (host, not device) time its player last started that media."""
 
@@ -54,6 +62,13 @@ class TimedFleet(Fleet):
             self._received[ack.command_id] += 1
             if self._received[ack.command_id] == len(self.devices):
                 self.all_received_cpu_s[ack.command_id] = time.process_time()
+        elif (
+            ack.status is AckStatus.STARTED
+            and [s for s, _ in self.acks[ack.command_id][device_id]].count("started") == 1
+        ):
+            self._started[ack.command_id] += 1  # devices with a first started for this command
+            if self._started[ack.command_id] == len(self.devices):
+                self.all_started_cpu_s[ack.command_id] = time.process_time()
 
     def _config(self, spec: DeviceSpec, keys: SharedOpener, wrong_keys: SharedOpener) -> AgentConfig:
         config = super()._config(spec, keys, wrong_keys)
@@ -132,7 +147,8 @@ async def main(args: argparse.Namespace) -> None:
             elif kind == "acks":
                 cid = op["command_id"]
                 _say(acks=fleet.acks.get(cid, {}), handled=fleet.handled.get(cid, {}),
-                     cpu_s=fleet.all_received_cpu_s.get(cid, time.process_time()))  # fmt: skip
+                     cpu_s=fleet.all_received_cpu_s.get(cid, time.process_time()),
+                     started_cpu_s=fleet.all_started_cpu_s.get(cid, time.process_time()))  # fmt: skip
             elif kind == "cpu":
                 _say(cpu_s=time.process_time())
             elif kind == "profile":  # CPU profile of the next ``seconds``, written to ``path`` (pstats)

@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from typing import Any
@@ -79,16 +80,19 @@ async def run(args: Any) -> None:
                 await asyncio.sleep(2)
                 results = []
                 for k, (label, audio) in enumerate((("cached", short_a), ("download", short_b))):
-                    if a.profile:  # the fleet's CPU over this emergency (its figures are then worse, not used)
-                        await fleet.call(op="profile", seconds=8, path=f"{a.profile}.{label}")
-                        spy = shutil.which("py-spy")
-                        if spy:  # and the server's (this process, every thread), when py-spy is installed
-                            await asyncio.create_subprocess_exec(
-                                spy, "record", "-p", str(os.getpid()), "-d", "4", "-r", "200", "-f", "raw",
-                                "-o", f"{a.profile}.{label}.server", "--nonblocking",
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            )  # fmt: skip
-                            await asyncio.sleep(0.5)
+                    if a.profile:  # where the CPU goes over this emergency (its figures are then worse, not used)
+                        spy = shutil.which("py-spy") or shutil.which("py-spy", path=os.path.dirname(sys.executable))
+                        if spy:  # py-spy samples the fleet's processes and the server (this process, every thread)
+                            pids = {f"fleet{i}": p.pid for i, p in enumerate(fleet.procs)} | {"server": os.getpid()}
+                            for name, pid in pids.items():
+                                await asyncio.create_subprocess_exec(
+                                    spy, "record", "-p", str(pid), "-d", "6", "-r", "250", "-f", "raw",
+                                    "-o", f"{a.profile}.{label}.{name}", "--nonblocking",
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                )  # fmt: skip
+                        else:  # the fleet's cProfile (heavier: it slows the fleet down more than sampling)
+                            await fleet.call(op="profile", seconds=8, path=f"{a.profile}.{label}")
+                        await asyncio.sleep(0.5)
                     fleet_cpu0, server_cpu0 = (await fleet.call(op="cpu"))["cpu_s"], time.process_time()
                     broker_cpu0 = broker_cpu_s(bench)
                     t0, api_s, em = await post(audio, "emergency", f"Khẩn cấp {label}")
@@ -100,6 +104,8 @@ async def run(args: Any) -> None:
                            "broker_s": round(broker_cpu_s(bench) - broker_cpu0, 2)}  # fmt: skip
                     done = await everywhere(em["id"], "done")
                     reply = await fleet.call(op="acks", command_id=em["id"])
+                    # the fleet's own CPU clock when its last device's started ack was acknowledged (no poll period)
+                    cpu["fleet_exact_s"] = round(reply["started_cpu_s"] - fleet_cpu0, 2)
                     acks = reply["acks"]
                     started = [min(t for s, t in v if s == "started") - t0 for v in acks.values()
                                if any(s == "started" for s, _ in v)]  # fmt: skip
@@ -131,7 +137,11 @@ async def run(args: Any) -> None:
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--long", type=float, default=120.0, help="seconds of the normal item that gets interrupted")
-    p.add_argument("--profile", metavar="PATH", help="write the fleet's cProfile of each emergency to PATH.<label>.<i>")
+    p.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="py-spy profiles of each emergency: PATH.<label>.fleet<i> and .server, raw (else the fleet's cProfile)",
+    )
     asyncio.run(run(p.parse_args()))
 
 

@@ -60,6 +60,10 @@ def parse_broker_url(url: str) -> BrokerAddress:
 
 
 def _varint(n: int) -> bytes:
+    if n < 128:  # every PUBACK and most acks: no loop
+        return bytes((n,))
+    if n < 16384:
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
     out = bytearray()
     while True:
         n, digit = divmod(n, 128)
@@ -74,7 +78,11 @@ def _str(s: str | bytes) -> bytes:
 
 
 def _packet(kind: int, flags: int, body: bytes) -> bytes:
-    return bytes([(kind << 4) | flags]) + _varint(len(body)) + body
+    return bytes(((kind << 4) | flags,)) + _varint(len(body)) + body
+
+
+def _puback(pid: int) -> bytes:
+    return b"\x40\x02" + pid.to_bytes(2, "big")
 
 
 class _Link(asyncio.Protocol):
@@ -124,6 +132,8 @@ class MqttClient:
         """``publish_nowait`` ids waiting for PUBACK → monotonic deadline, oldest first (sent in that order)."""
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._corked: list[bytes] | None = None
+        self._topics: dict[str, bytes] = {}
+        """Topic → its encoded form in a PUBLISH (``publish_nowait``)."""
         self._connack: asyncio.Future[bytes] | None = None
         self._closed: asyncio.Future[MqttError | None] | None = None
         self._next_id = 0
@@ -219,7 +229,10 @@ class MqttClient:
         if not self.connected:
             raise ConnectionLost("not connected")
         pid = self._packet_id()
-        self._send(_packet(PUBLISH, 0x02 | int(retain), _str(topic) + struct.pack("!H", pid) + payload))
+        name = self._topics.get(topic)
+        if name is None:  # an agent publishes on a handful of topics: each encoded once
+            name = self._topics[topic] = _str(topic)
+        self._send(_packet(PUBLISH, 0x02 | int(retain), name + pid.to_bytes(2, "big") + payload))
         self._pending[pid] = fut
         self._deadlines[pid] = self._last_sent + self.timeout_s
         if self._deadline_timer is None:  # one timer per client for all of them, not one per publish
@@ -400,7 +413,7 @@ class MqttClient:
                     self.on_message(topic, body[pos:], retain)
             finally:
                 if qos == 1:  # acknowledged once handled, as paho does: what it sent in reply goes first
-                    self._send(_packet(PUBACK, 0, struct.pack("!H", pid)))
+                    self._send(_puback(pid))
         elif kind == CONNACK:
             if self._connack is not None and not self._connack.done():
                 self._connack.set_result(body)

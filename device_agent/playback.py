@@ -57,12 +57,14 @@ class Programme:
         self.player, self.now, self.emit = player, now, emit
         self.queue: list[Item] = []
         self.current: Item | None = None
-        self._play_task: asyncio.Task[None] | None = None
+        self._play_task: asyncio.Future[None] | None = None
         self._began = 0.0
         self._seq = 1 << 62  # items without a receipt number go after numbered ones
         self._woken = False
         """Something changed since the queue's task last looked (set by ``_poke``, cleared before each look)."""
         self._waiter: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        """Wakes the waiting task at the next time-driven change."""
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -81,14 +83,19 @@ class Programme:
         """Queue an item (downloaded already); ``seq`` orders equal priorities (given at receipt, else now).
 
         An item due now starts (or preempts) at once, in this call: an emergency's ``preempted`` and ``started``
-        leave with its ``downloaded``, not one turn of the queue's task later.
+        leave with its ``downloaded``, not one turn of the queue's task later. A waiting task is not woken to look
+        again (that look was this call's): its timer is set for the next time-driven change.
         """
         if not item.seq:
             self._seq += 1
             item.seq = self._seq
         self.queue.append(item)
-        self._step()
-        self._poke()
+        timeout = self._step()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done() and (self.queue or self.current is not None):
+            self._arm(waiter, timeout)  # the queue's task waits: it only needs its timer set for what changed
+        else:
+            self._poke()
 
     def stop(self, command_id: str | None) -> bool:
         """Stop ``command_id`` (playing or queued) or, for None, whatever plays; False when nothing matched."""
@@ -139,13 +146,20 @@ class Programme:
             if self._woken:  # poked while looking: look again at once
                 continue
             waiter = self._waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _wake, waiter)
+            self._arm(waiter, timeout)
             try:
                 await waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+
+    def _arm(self, waiter: asyncio.Future[None], timeout: float | None) -> None:
+        """Wake the waiting task after ``timeout`` seconds (None: only when poked), instead of when set before."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None if timeout is None else asyncio.get_running_loop().call_later(timeout, _wake, waiter)
 
     def _step(self) -> float | None:
         """Expire, start or preempt; return seconds until the next time-driven change (None: wait for an event)."""
@@ -179,7 +193,12 @@ class Programme:
         item.started = True
         self.current = item
         self._began = time.monotonic()
-        task = asyncio.create_task(self.player.play(item.playable), name=f"play-{item.command_id}")
+        start = getattr(self.player, "start", None)  # a timer-like player: no task per play (``Player``)
+        task: asyncio.Future[None] = (
+            start(item.playable)
+            if start is not None
+            else asyncio.create_task(self.player.play(item.playable), name=f"play-{item.command_id}")
+        )
         task.add_done_callback(lambda t: self._finished(item, t))
         self._play_task = task
 
@@ -191,7 +210,7 @@ class Programme:
         self.current, self._play_task = None, None
         return True
 
-    def _finished(self, item: Item, task: asyncio.Task[None]) -> None:
+    def _finished(self, item: Item, task: asyncio.Future[None]) -> None:
         if task.cancelled():
             return
         if self.current is item:

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import PrivateAttr
 
 from device_agent import Agent, AgentConfig, HttpFetcher, KillMode, MediaError, SharedFetcher
 from device_agent.media import Fetcher
 from protocols import Ack, CommandPayload, CommandRejected, MediaRef, SigningKey, open_envelope
+from protocols.models import CommandBody
 from protocols.signing import Keyring
 from simulators.layout import DeviceSpec
 
@@ -80,12 +82,32 @@ class SlowFetcher:
         return await self.inner.fetch(media)
 
 
+class SharedPayload(CommandPayload):
+    """An opened command shared by the simulated devices of a process: its body is parsed once, not twice per device
+    (the same signed bytes give every device the same body; each still checks window, target, replay and type)."""
+
+    _body: CommandBody | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, payload: CommandPayload) -> SharedPayload:
+        """The same validated payload, as a shared one."""
+        return cls.model_construct(_fields_set=payload.model_fields_set, **dict(payload))
+
+    def parsed_body(self) -> CommandBody:
+        """The body as its typed model, parsed on the first call (ValueError as ``CommandPayload.parsed_body``)."""
+        body = self._body
+        if body is None:
+            body = self._body = super().parsed_body()
+        return body
+
+
 class SharedOpener:
     """Checks each distinct envelope's signature once per process and keyring.
 
     Every simulated device trusting the same keyring would reach the same answer for the same bytes; the
     per-device checks (time window, target, replay, type) still run in each agent. Without this, one core
     verifying 10,000 copies of one signature, one after the other, is what a fan-out benchmark would measure.
+    The payload is a ``SharedPayload``: its body, too, is parsed once.
     """
 
     def __init__(self, keyring: Keyring, size: int = 256) -> None:
@@ -97,7 +119,7 @@ class SharedOpener:
         result = self._seen.get(raw)
         if result is None:
             try:
-                result = open_envelope(raw, self.keyring)
+                result = SharedPayload.of(open_envelope(raw, self.keyring))
             except CommandRejected as exc:
                 result = exc
             self._seen[raw] = result

@@ -63,6 +63,8 @@ MATCHED_TOPICS_MAX = 200_000
 """Most topics whose match against the subscriptions is remembered (three per device; forgotten all at once)."""
 WRITE_BATCH = 64 * 1024
 """Most bytes of queued packets joined into one socket send."""
+RECV_BUFFER = 64 * 1024
+"""Most bytes taken from the socket in one ``recv`` (paho's reads are then served from them)."""
 
 
 class MqttNotConnected(ConnectionError):
@@ -172,17 +174,24 @@ class _FastClient(aiomqtt.Client):
         if isinstance(sock, ssl.SSLSocket) or not isinstance(sock, socket.socket):
             return  # TLS: aiomqtt's reader already drains what the TLS layer holds
 
+        reads = _BufferedReads(sock)
+        if "_sock_recv" not in vars(client):  # once per paho client (it opens a socket per reconnection)
+            client._sock_recv = _buffered_recv(client, client._sock_recv)
+        client._nguon_reads = reads
+
         def read_all() -> None:
+            if client.socket() is not sock:
+                return  # a rescheduled read of a link that has since closed
             try:
                 for _ in range(READ_BATCH):
+                    reads.drained = False
                     client.loop_read()
                     if client.socket() is not sock:
                         return
-                    try:
-                        if not sock.recv(1, socket.MSG_PEEK):
-                            return  # closed: the next wake-up's read reports it
-                    except BlockingIOError:
+                    if reads.drained:  # the socket had nothing more: the next readable event brings the rest
                         return
+                if reads.buffered:  # whole packets left in our buffer: the socket will not wake us for them
+                    self._loop.call_soon(read_all)
             except Exception as exc:
                 if not self._disconnected.done():
                     self._disconnected.set_exception(exc)
@@ -191,6 +200,58 @@ class _FastClient(aiomqtt.Client):
         self._loop.call_soon_threadsafe(self._loop.add_reader, sock.fileno(), read_all)
         if "_packet_write" not in vars(client):  # once per paho client (it opens a socket per reconnection)
             client._packet_write = _joining_writes(client)
+
+
+class _BufferedReads:
+    """What was received on one plain socket and not yet taken by paho (see ``_buffered_recv``)."""
+
+    __slots__ = ("data", "drained", "fills", "pos", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.data = b""
+        self.pos = 0
+        self.drained = False
+        """The last read found the socket empty (it would block)."""
+        self.fills = 0
+        """``recv`` calls made on the socket."""
+
+    @property
+    def buffered(self) -> int:
+        return len(self.data) - self.pos
+
+    def recv(self, size: int) -> bytes:
+        """Up to ``size`` bytes: from the buffer, else from one ``recv`` of up to ``RECV_BUFFER`` bytes."""
+        if self.pos >= len(self.data):
+            self.fills += 1
+            try:
+                self.data, self.pos = self.sock.recv(max(size, RECV_BUFFER)), 0
+            except BlockingIOError:
+                self.drained = True
+                raise
+            if not self.data:
+                return b""  # closed by the broker
+        start, self.pos = self.pos, min(len(self.data), self.pos + size)
+        return self.data[start : self.pos]
+
+
+def _buffered_recv(client: Any, plain: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """paho's ``_sock_recv`` served from one large ``recv`` per wake-up instead of one system call per field.
+
+    paho reads a packet as its first byte, each byte of its length, then its body: four calls per ack, plus one to see
+    whether more is waiting (80,000 system calls for a 20,000-ack emergency). On a plain socket (``_BufferedReads``
+    of the current connection) each call now takes its bytes from what one ``recv`` brought; anything else (TLS,
+    a socket opened before the hook) goes to paho's own.
+    """
+
+    def recv(size: int) -> bytes:
+        reads = getattr(client, "_nguon_reads", None)
+        sock = client._sock
+        if reads is None or sock is None or reads.sock is not sock:
+            return plain(size)
+        return reads.recv(size)  # type: ignore[no-any-return]
+
+    return recv
 
 
 _PUBLISH, _DISCONNECT = 0x30, 0xE0
