@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, MediaRef, PlayBody, Priority, SigningKey, StopBody, Target
+from protocols import CommandType, Priority, SigningKey, StopBody, Target
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted, TransitionRefused
@@ -21,9 +21,10 @@ from source_server.bulletins.speech import ensure_speech
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
+from source_server.dispatch.content import play_body
 from source_server.dispatch.exceptions import TargetError
 from source_server.dispatch.models import Command, Media
-from source_server.dispatch.service import create_command, media_url
+from source_server.dispatch.service import create_command
 from source_server.fleet import service as fleet
 from source_server.fleet.models import DeviceGroup
 from source_server.scheduling.reach import MAX_DEVICES, bulletin_reach, device_ids
@@ -63,16 +64,7 @@ def broadcast_now(
         exp = min(exp, bulletin.valid_until)
     if exp <= now + timedelta(seconds=10):
         raise InvalidBulletin("valid_until", "the bulletin's validity has ended")
-    body = PlayBody(
-        media=MediaRef(
-            url=media_url(settings, media.sha256),
-            sha256=media.sha256,
-            size=media.size,
-            duration_ms=media.duration_ms,
-            content_type=media.content_type,
-        ),
-        title=bulletin.title[:200],
-    )
+    body = play_body(settings=settings, media=media, title=bulletin.title)
     commands = []
     targets = _targets(db, bulletin)
     for target in targets:

@@ -67,6 +67,7 @@ from source_server.db import session_scope, utcnow
 from source_server.events import EventHub
 from source_server.fleet import presence_store as store
 from source_server.fleet.alarms import AlarmBook
+from source_server.fleet.kinds import encode_capabilities
 from source_server.fleet.session_guard import SessionGuard
 from source_server.metrics import (
     DB_BATCH_SIZE,
@@ -286,6 +287,8 @@ class PresenceTracker:
             at = min(max(msg.at, e.since or msg.at), now)
         if msg.firmware:
             e.firmware = msg.firmware
+        if msg.online:
+            self._batch.capabilities[device_id] = encode_capabilities(msg.capabilities)
         newer = msg.session > e.session
         if newer and msg.online and not retained:
             self.alarms.note_session(device_id, at, status=e.status, since=e.since)  # a takeover? (alarms.py)

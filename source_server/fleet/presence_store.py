@@ -32,15 +32,18 @@ class Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     alarm_ops: list[tuple[str, str, str, datetime, str]] = field(default_factory=list)
     """(``open`` | ``clear``, device_id, alarm kind, at, detail)."""
+    capabilities: dict[str, str | None] = field(default_factory=dict)
+    """device id → what its latest online state announced (``fleet.kinds.encode_capabilities``)."""
 
     def __len__(self) -> int:
-        return len(self.presence) + len(self.events) + len(self.alarm_ops)
+        return len(self.presence) + len(self.events) + len(self.alarm_ops) + len(self.capabilities)
 
     def merge_newer(self, newer: Batch) -> None:
         """Put ``newer`` changes after these (used to retry a failed batch without losing later ones)."""
         self.presence.update(newer.presence)
         self.events.extend(newer.events)
         self.alarm_ops.extend(newer.alarm_ops)
+        self.capabilities.update(newer.capabilities)
 
 
 def devices_fingerprint(db: Session) -> tuple[int, datetime | None]:
@@ -120,4 +123,21 @@ def write_batch(db: Session, batch: Batch) -> int:
                 .where(Alarm.device_id == device_id, Alarm.kind == kind, Alarm.cleared_at.is_(None))
                 .values(cleared_at=at)
             )
+    if batch.capabilities:
+        write_capabilities(db, batch.capabilities)
     return len(rows) + len(batch.events) + len(batch.alarm_ops)
+
+
+def write_capabilities(db: Session, announced: dict[str, str | None]) -> int:
+    """Store what devices announced, touching only rows that change: one UPDATE per distinct value and chunk."""
+    by_value: dict[str | None, list[str]] = {}
+    for device_id, value in announced.items():
+        by_value.setdefault(value, []).append(device_id)
+    changed = 0
+    for value, ids in by_value.items():
+        differs = Device.capabilities.is_not(None) if value is None else (
+            Device.capabilities.is_(None) | (Device.capabilities != value))  # fmt: skip
+        for i in range(0, len(ids), CHUNK):
+            statement = update(Device).where(Device.id.in_(ids[i : i + CHUNK]), differs).values(capabilities=value)
+            changed += int(db.execute(statement.execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+    return changed

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from protocols.topics import ID_PATTERN
 from source_server.accounts.service import audit
+from source_server.fleet.kinds import KINDS
 from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 
 LEVELS = ("province", "commune", "village")
 PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
-KINDS = ("speaker", "eboard")
 DEVICE_FIELDS = ("kind", "name", "vendor", "model", "commune_code", "village_code", "lat", "lon", "groups", "tags")
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
 

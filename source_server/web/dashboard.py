@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from source_server.accounts.service import READ_ROLES
 from source_server.deps import WebUser
 from source_server.fleet import presence_queries as queries
+from source_server.fleet.kinds import KINDS, KindName
 from source_server.fleet.presence_api import broker_up
 from source_server.web.auth import WebContext
 from source_server.web.i18n import t
@@ -22,7 +23,6 @@ from source_server.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = ("speaker", "eboard")
 STATUSES = ("online", "stale", "reconnecting", "offline", "never_seen", "unverified")
 # Strings the script needs, in the page's language.
 SCRIPT_STRINGS = (
@@ -68,7 +68,7 @@ def _scope_title(user: WebContext, communes: list[dict[str, Any]], province: str
 def dashboard(
     request: Request,
     user: WebUser,
-    kind: Literal["speaker", "eboard", ""] = "",
+    kind: KindName | Literal[""] = "",
     vendor: Annotated[str, Query(max_length=64)] = "",
     status: Literal["online", "stale", "reconnecting", "offline", "never_seen", "unverified", ""] = "",
 ) -> HTMLResponse:

@@ -20,6 +20,7 @@ from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.deps import WebUser
 from source_server.dispatch.queries import device_commands
 from source_server.fleet import presence_queries
+from source_server.fleet.kinds import KINDS
 from source_server.fleet.models import Presence
 from source_server.fleet.presence_api import broker_up
 from source_server.fleet.uptime import local_today, uptime
@@ -32,7 +33,6 @@ router = APIRouter(include_in_schema=False)
 LOCAL_TIME_S = functools.partial(localtime, seconds=True)
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
-KINDS = ("speaker", "eboard")
 TEXT_MAX = 64
 EVENTS_SHOWN = 50
 COMMANDS_SHOWN = 20
