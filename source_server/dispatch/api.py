@@ -115,14 +115,15 @@ def _ttl(value: str) -> int | None:
     return int(value)
 
 
-def _displayed_type(data: bytes) -> str | None:
-    """The content type of a file shown as it is (text, image, video); None for audio or bytes of no known type
-    (the audio pipeline decodes any audio format, and says why it refuses the rest)."""
+def _displayed_type(data: bytes) -> str:
+    """The content type of a file shown as it is (text, image, video), read from its bytes; 422 otherwise."""
     try:
         content_type = sniff(data)
-    except UnsupportedContent:
-        return None
-    return None if required_capability(content_type) == Capability.AUDIO else content_type
+    except UnsupportedContent as exc:
+        raise _unprocessable(exc.reason) from None
+    if required_capability(content_type) == Capability.AUDIO:
+        raise _unprocessable("This is audio: send it without duration_s (its length is measured).")
+    return content_type
 
 
 def _shown_ms(value: str, max_seconds: int) -> int:
@@ -158,9 +159,8 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
     title = f.get("title", "").strip()
     if len(title) > 200:
         raise _unprocessable("title is over 200 characters.")
-    shown = _displayed_type(form.file_data)
     audio = None
-    if shown is None:
+    if not f.get("duration_s", "").strip():  # audio: decoded, levelled and encoded, whatever the file's format
         try:
             audio = await run_in_threadpool(
                 prepare_audio,
@@ -172,8 +172,9 @@ async def post_broadcast(request: Request, runtime: RuntimeDep, db: SessionDep, 
         except AudioRejected as exc:
             raise _unprocessable(describe(exc)) from None
         sha256 = audio.sha256
-    else:
+    else:  # a text frame, an image or a video, shown as it is for duration_s
         shown_ms = _shown_ms(f.get("duration_s", ""), settings.max_audio_seconds)
+        _displayed_type(form.file_data)
         sha256 = hashlib.sha256(form.file_data).hexdigest()
 
     def create() -> BroadcastCreated:

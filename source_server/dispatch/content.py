@@ -77,6 +77,15 @@ def _is_text(data: bytes) -> bool:
     return text.strip() != "" and all(c.isprintable() or c in "\n\r\t" for c in text.lstrip("\ufeff"))
 
 
+def _mp3_frame(head: bytes) -> bool:
+    """An MPEG audio layer III frame header: sync bits, a known version, a valid bitrate and sample rate."""
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
+    bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
+    return version != 1 and layer == 1 and bitrate not in (0, 15) and rate != 3
+
+
 def sniff(data: bytes) -> str:
     """The content type of ``data`` read from its first bytes; UnsupportedContent when it is none we keep."""
     head = data[:16]
@@ -92,7 +101,7 @@ def sniff(data: bytes) -> str:
         return "video/webm"
     if head.startswith(b"OggS"):
         return "audio/ogg"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+    if head.startswith(b"ID3") or _mp3_frame(head):
         return "audio/mpeg"
     if _is_text(data):
         return "text/plain"

@@ -39,7 +39,10 @@ class BroadcastForm(BaseModel):
         default=None, ge=10, le=604800, description="Seconds until the command expires; default the server's."
     )
     duration_s: int | None = Field(
-        default=None, ge=1, description="How long a text, image or video shows (required for those, unused for audio)."
+        default=None,
+        ge=1,
+        description="Only for a file shown as it is (text, image, video): how long it shows. Without it the file is "
+        "audio.",
     )
 
 
@@ -94,6 +97,8 @@ class Report(BaseModel):
     total: int
     counts: dict[str, int]
     by_commune: dict[str, dict[str, int]]
+    by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Device kind (speaker, eboard; '' unknown) → counts per shown state."""
     devices: DeliveryPage
 
 
