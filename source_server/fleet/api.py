@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from protocols import Capability
 from source_server.accounts.service import ADMIN_ROLES, OPERATE_ROLES, READ_ROLES, Principal, audit
 from source_server.deps import CurrentUser, SessionDep, client_ip, require_area
 from source_server.fleet import csvio, mosquitto, service
@@ -85,7 +86,9 @@ def _read(db: SessionDep, device: Device) -> DeviceRead:
         created_at=device.created_at,
         updated_at=device.updated_at,
         capabilities=decode_capabilities(device.capabilities),
-        renders=sorted(capabilities_of(device.kind, decode_capabilities(device.capabilities))),
+        renders=[
+            c.value for c in Capability if c in capabilities_of(device.kind, decode_capabilities(device.capabilities))
+        ],
         **extra,
     )
 

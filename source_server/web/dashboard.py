@@ -93,6 +93,7 @@ def dashboard(
             "totals": data["totals"],
             "by_kind": by_kind,
             "kinds": [kind] if kind else list(KINDS),
+            "all_kinds": KINDS,
             "statuses": STATUSES,
             "vendors": vendor_list,
             "filters": {"kind": kind, "vendor": vendor, "status": status},
