@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, Priority, SigningKey, StopBody, Target
+from protocols import Capability, CommandType, Priority, SigningKey, StopBody, Target
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted, TransitionRefused
@@ -151,10 +151,13 @@ def stop(
 
 
 def reached_devices(db: Session, *, bulletin: Bulletin) -> int:
-    """How many registered devices the bulletin's target covers now (for the confirmation before sending)."""
+    """How many registered devices the bulletin's target covers now and can play it (audio: not the boards that
+    render no audio), for the confirmation before sending."""
     if bulletin.target_type == "group":
-        return len(set(db.scalars(select(DeviceGroup.device_id).where(DeviceGroup.group.in_(bulletin.target_codes)))))
-    return len(device_ids(db, bulletin_reach(db, bulletin)))
+        ids = set(db.scalars(select(DeviceGroup.device_id).where(DeviceGroup.group.in_(bulletin.target_codes))))
+    else:
+        ids = device_ids(db, bulletin_reach(db, bulletin))
+    return fleet.count_rendering(db, device_ids=ids, capability=Capability.AUDIO)
 
 
 async def send_now(

@@ -287,8 +287,8 @@ class PresenceTracker:
             at = min(max(msg.at, e.since or msg.at), now)
         if msg.firmware:
             e.firmware = msg.firmware
-        if msg.online:
-            self._batch.capabilities[device_id] = encode_capabilities(msg.capabilities)
+        if msg.online and (announced := encode_capabilities(msg.capabilities)) != e.info.capabilities:
+            self._batch.capabilities[device_id] = announced  # a change only: a reconnect storm writes nothing
         newer = msg.session > e.session
         if newer and msg.online and not retained:
             self.alarms.note_session(device_id, at, status=e.status, since=e.since)  # a takeover? (alarms.py)

@@ -22,6 +22,8 @@ class DeviceInfo:
     kind: str
     province_code: str
     commune_code: str
+    capabilities: str | None = None
+    """What it last announced, as stored (``fleet.kinds.encode_capabilities``): only a change is written."""
 
 
 @dataclass(slots=True)
@@ -54,8 +56,8 @@ def devices_fingerprint(db: Session) -> tuple[int, datetime | None]:
 
 def load_devices(db: Session) -> dict[str, DeviceInfo]:
     """Every registered device with its kind and place."""
-    rows = db.execute(select(Device.id, Device.kind, Device.province_code, Device.commune_code))
-    return {r.id: DeviceInfo(kind=r.kind, province_code=r.province_code, commune_code=r.commune_code) for r in rows}
+    rows = db.execute(select(Device.id, Device.kind, Device.province_code, Device.commune_code, Device.capabilities))
+    return {r.id: DeviceInfo(r.kind, r.province_code, r.commune_code, r.capabilities) for r in rows}
 
 
 def load_presence(db: Session) -> list[Presence]:

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from protocols import Capability
 from protocols.topics import ID_PATTERN
 from source_server.accounts.service import audit
-from source_server.fleet.kinds import KINDS
+from source_server.fleet.kinds import KINDS, can_render
 from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 
 LEVELS = ("province", "commune", "village")
@@ -429,6 +430,15 @@ def list_devices(db: Session, *, areas: Iterable[str] | None = None) -> Sequence
             or_(Device.province_code.in_(codes), Device.commune_code.in_(codes), Device.village_code.in_(codes))
         )
     return db.scalars(stmt).all()
+
+
+def count_rendering(db: Session, *, device_ids: Iterable[str], capability: Capability) -> int:
+    """How many of these devices can render ``capability`` (announced, else their kind's default)."""
+    ids, count = sorted(set(device_ids)), 0
+    for i in range(0, len(ids), 500):
+        query = select(func.count()).select_from(Device).where(Device.id.in_(ids[i : i + 500]), can_render(capability))
+        count += db.scalar(query) or 0
+    return count
 
 
 REFUSED_COPY = "refused_copy"
