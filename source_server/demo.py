@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from device_agent.mqtt import parse_broker_url
-from protocols import Priority, Target
+from protocols import DeviceKind, Priority, Target
 from simulators.fleet import Fleet, FleetOptions
 from simulators.layout import DeviceSpec
 from source_server.accounts.service import Role, create_user, issue_token
@@ -63,11 +63,11 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
         }
         for ci, commune in enumerate(codes[:communes]):
             lat0, lon0 = 13.98 + 0.08 * (ci % 3), 107.99 + 0.1 * (ci // 3)
-            for kind, count in (("speaker", speakers), ("eboard", eboards)):
+            for kind, count in ((DeviceKind.SPEAKER.value, speakers), (DeviceKind.EBOARD.value, eboards)):
                 for n in range(count):
                     vs: list[str | None] = [*villages.get(commune, [])] if villages.get(commune) else [None]
                     village = vs[n % len(vs)]
-                    device_id = f"{'spk' if kind == 'speaker' else 'brd'}-{commune}-{n + 1:03d}"
+                    device_id = f"{'spk' if kind == DeviceKind.SPEAKER else 'brd'}-{commune}-{n + 1:03d}"
                     create_device(
                         db,
                         data=DeviceInput(
@@ -75,7 +75,7 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
                             kind=kind,
                             commune_code=commune,
                             village_code=village,
-                            name=f"{'Cụm loa' if kind == 'speaker' else 'Bảng tin'} {n + 1}",
+                            name=f"{'Cụm loa' if kind == DeviceKind.SPEAKER else 'Bảng tin'} {n + 1}",
                             vendor=rng.choice(["VNPT", "Viettel", "Hanet"]),
                             model="demo",
                             lat=round(lat0 + rng.uniform(-0.03, 0.03), 5),

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, MediaRef, PlayBody, Priority, SigningKey, StopBody, Target
+from protocols import Capability, CommandType, Priority, SigningKey, StopBody, Target
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import BulletinErrorCode as Code
@@ -22,9 +22,10 @@ from source_server.bulletins.speech import Studio, ensure_speech
 from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
+from source_server.dispatch.content import play_body
 from source_server.dispatch.exceptions import TargetError
 from source_server.dispatch.models import Command, Media
-from source_server.dispatch.service import create_command, media_url
+from source_server.dispatch.service import create_command
 from source_server.fleet import service as fleet
 from source_server.fleet.models import DeviceGroup
 
@@ -60,16 +61,7 @@ def broadcast_now(
         exp = min(exp, bulletin.valid_until)
     if exp <= now + timedelta(seconds=10):
         raise InvalidBulletin(Code.VALIDITY_ENDED, "valid_until", "the bulletin's validity has ended")
-    body = PlayBody(
-        media=MediaRef(
-            url=media_url(settings, media.sha256),
-            sha256=media.sha256,
-            size=media.size,
-            duration_ms=media.duration_ms,
-            content_type=media.content_type,
-        ),
-        title=bulletin.title[:200],
-    )
+    body = play_body(settings=settings, media=media, title=bulletin.title)
     commands = []
     targets = _targets(db, bulletin)
     for target in targets:
@@ -156,10 +148,13 @@ def stop(
 
 
 def reached_devices(db: Session, *, bulletin: Bulletin) -> int:
-    """How many registered devices the bulletin's target covers now (for the confirmation before sending)."""
+    """How many registered devices the bulletin's target covers now and can play it (audio: not the boards that
+    render no audio), for the confirmation before sending."""
     if bulletin.target_type == "group":
-        return len(set(db.scalars(select(DeviceGroup.device_id).where(DeviceGroup.group.in_(bulletin.target_codes)))))
-    return len(device_ids(db, bulletin_reach(db, bulletin)))
+        ids = set(db.scalars(select(DeviceGroup.device_id).where(DeviceGroup.group.in_(bulletin.target_codes))))
+    else:
+        ids = device_ids(db, bulletin_reach(db, bulletin))
+    return fleet.count_rendering(db, device_ids=ids, capability=Capability.AUDIO)
 
 
 async def send_now(

@@ -18,8 +18,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from protocols import CommandEnvelope, CommandPayload, CommandType
-from protocols.signing import unb64url
+from protocols import CommandType
 from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import InvalidBulletin
 from source_server.db import utcnow
@@ -44,16 +43,21 @@ class CommandProof:
     expired: bool
     total: int
     counts: dict[str, int]
+    content_kind: str | None = None
+    """What the play played (audio, text, image, video, stream)."""
+    duration_ms: int | None = None
 
 
 @dataclass
 class Proof:
-    """Counts per state overall and per commune, and per command."""
+    """Counts per state overall, per commune, per device kind (speaker, eboard), and per command."""
 
     bulletin_id: int
     total: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELIVERY_STATES, 0))
     by_commune: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Device kind ('' when unknown) → counts per state: loudspeakers and boards apart."""
     commands: list[CommandProof] = field(default_factory=list)
 
 
@@ -105,31 +109,23 @@ def bulletin_plays(db: Session, *, bulletin_id: int) -> list[Command]:
     return list(db.scalars(query.order_by(Command.issued_at, Command.id)))
 
 
-def _start_at(command: Command) -> datetime | None:
-    try:
-        envelope = CommandEnvelope.model_validate_json(command.envelope)
-        body = CommandPayload.model_validate_json(unb64url(envelope.payload)).body
-    except ValueError:
-        return None
-    value = body.get("start_at")
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
 def _shown_counts(
     db: Session, plays: Sequence[Command], communes: set[str] | None, now: datetime
-) -> list[tuple[str, str, str, int]]:
-    """(command id, commune code or '', shown state, devices) of the plays' deliveries in ``communes``: one query."""
+) -> list[tuple[str, str, str, int, str]]:
+    """(command id, commune code or '', shown state, devices, device kind or '') of the plays' deliveries in
+    ``communes``: one query."""
     if not plays:
         return []
     expired = {c.id: c.expires_at <= now for c in plays}
     query = (
-        select(Delivery.command_id, Delivery.commune_code, Delivery.status, func.count())
+        select(Delivery.command_id, Delivery.commune_code, Delivery.status, func.count(), Delivery.device_kind)
         .where(Delivery.command_id.in_(list(expired)))
-        .group_by(Delivery.command_id, Delivery.commune_code, Delivery.status)
+        .group_by(Delivery.command_id, Delivery.commune_code, Delivery.status, Delivery.device_kind)
     )
     if communes is not None:
         query = query.where(Delivery.commune_code.in_(communes))
-    return [(c, commune or "", shown_status(raw, expired[c]), n) for c, commune, raw, n in db.execute(query)]
+    rows = db.execute(query)
+    return [(c, commune or "", shown_status(raw, expired[c]), n, kind or "") for c, commune, raw, n, kind in rows]
 
 
 def _command_proofs(
@@ -145,11 +141,13 @@ def _command_proofs(
             CommandProof(
                 command.id,
                 command.issued_at,
-                _start_at(command),
+                command.start_at,
                 command.target,
                 command.expires_at <= now,
                 sum(counts.values()),
                 dict(counts),
+                command.content_kind,
+                command.duration_ms,
             )
         )
     return out
@@ -166,13 +164,16 @@ def bulletin_proof(db: Session, *, bulletin_id: int, communes: set[str] | None =
     now = utcnow()
     per_commune: dict[str, dict[str, int]] = defaultdict(_zeros)
     per_command: dict[str, dict[str, int]] = defaultdict(_zeros)
-    for command_id, commune, state, n in _shown_counts(db, plays, communes, now):
+    per_kind: dict[str, dict[str, int]] = defaultdict(_zeros)
+    for command_id, commune, state, n, kind in _shown_counts(db, plays, communes, now):
         per_command[command_id][state] += n
         per_commune[commune][state] += n
+        per_kind[kind][state] += n
         proof.counts[state] += n
         proof.total += n
     proof.commands = _command_proofs(plays, per_command, now)
     proof.by_commune = {c: dict(v) for c, v in sorted(per_commune.items())}
+    proof.by_kind = {k: dict(v) for k, v in sorted(per_kind.items())}
     return proof
 
 
@@ -266,7 +267,7 @@ def proof_devices(
     counts, reached = _zeros(), set[str]()
     per_command: dict[str, dict[str, int]] = defaultdict(_zeros)
     asked = _communes(f)
-    for cid, code, shown, n in _shown_counts(db, plays, communes, now):
+    for cid, code, shown, n, _kind in _shown_counts(db, plays, communes, now):
         reached.add(code)
         per_command[cid][shown] += n
         if (command_id is None or cid == command_id) and (asked is None or code in asked):

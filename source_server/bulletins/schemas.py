@@ -243,15 +243,20 @@ class CommandProofRead(BaseModel):
     expired: bool
     total: int
     counts: dict[str, int]
+    content_kind: str | None = None
+    """What it played: audio, text, image, video or stream."""
+    duration_ms: int | None = None
 
 
 class ProofRead(BaseModel):
-    """Proof of play: counts per delivery state overall, per commune, and per command."""
+    """Proof of play: counts per delivery state overall, per commune, per device kind, and per command."""
 
     bulletin_id: int
     total: int
     counts: dict[str, int]
     by_commune: dict[str, dict[str, int]]
+    by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Device kind (speaker, eboard; '' unknown) → counts per state."""
     commands: list[CommandProofRead]
 
 

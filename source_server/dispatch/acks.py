@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from protocols import Ack, AckStatus, DeviceChannel, RejectReason, device_topic
 from source_server.dispatch.clock import server_time
-from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
+from source_server.dispatch.models import Command, Delivery, OutboxMessage
 from source_server.metrics import DISPATCH_ACK_LATENCY, MQTT_REJECTED, observe_many
 
 PENDING = "pending"
@@ -216,9 +216,8 @@ def mark_interrupted(db: Session, offline: list[OfflineIn], *, now: datetime) ->
     updates: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(latest)):
         query = (
-            select(Delivery.command_id, Delivery.device_id, Delivery.started_at, Media.duration_ms)
+            select(Delivery.command_id, Delivery.device_id, Delivery.started_at, Command.duration_ms)
             .join(Command, Command.id == Delivery.command_id)
-            .outerjoin(Media, Media.sha256 == Command.media_sha256)
             .where(Delivery.device_id.in_(chunk), Delivery.status == AckStatus.STARTED.value)
         )
         for command_id, device_id, started_at, duration_ms in db.execute(query):

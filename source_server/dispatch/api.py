@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Annotated
@@ -12,13 +13,24 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, OriginLevel, Priority, RebootBody, SetVolumeBody, StopBody, Target
+from protocols import (
+    Capability,
+    CommandType,
+    OriginLevel,
+    Priority,
+    RebootBody,
+    SetVolumeBody,
+    StopBody,
+    StreamRef,
+    Target,
+)
 from source_server.accounts.service import BROADCAST_ROLES, OPERATE_ROLES, READ_ROLES, Principal
 from source_server.audio.exceptions import AudioRejected, describe
 from source_server.audio.pipeline import prepare_audio
 from source_server.config import Settings
 from source_server.deps import CurrentUser, MediaStoreDep, SessionDep, SettingsDep, SignerDep, client_ip, require_area
 from source_server.dispatch import service
+from source_server.dispatch.content import SERVED_TYPES, UnsupportedContent, sniff
 from source_server.dispatch.exceptions import ScheduleError, TargetError
 from source_server.dispatch.report import delivery_page, delivery_report
 from source_server.dispatch.schemas import (
@@ -28,13 +40,15 @@ from source_server.dispatch.schemas import (
     CommandRead,
     DeliveryPage,
     DeviceCommandIn,
+    StreamBroadcastIn,
 )
 from source_server.dispatch.targets import area_path, device_paths
 from source_server.dispatch.upload import multipart_body, read_form
+from source_server.fleet.kinds import required_capability
 
 router = APIRouter()
 media_router = APIRouter()
-"""Mounted at the root: ``GET /media/{sha256}.mp3``, public (devices download here)."""
+"""Mounted at the root: ``GET /media/{sha256}.{ext}`` (``.mp3`` as before), public (devices download here)."""
 
 TARGET_TYPES = ("device", "village", "commune", "province", "group")
 
@@ -101,6 +115,24 @@ def _ttl(value: str) -> int | None:
     return int(value)
 
 
+def _displayed_type(data: bytes) -> str:
+    """The content type of a file shown as it is (text, image, video), read from its bytes; 422 otherwise."""
+    try:
+        content_type = sniff(data)
+    except UnsupportedContent as exc:
+        raise _unprocessable(exc.reason) from None
+    if required_capability(content_type) == Capability.AUDIO:
+        raise _unprocessable("This is audio: send it without duration_s (its length is measured).")
+    return content_type
+
+
+def _shown_ms(value: str, max_seconds: int) -> int:
+    value = value.strip()
+    if not re.fullmatch(r"\d{1,7}", value) or not 1 <= int(value) <= max_seconds:
+        raise _unprocessable(f"duration_s (how long a text, image or video shows) must be 1 to {max_seconds} seconds.")
+    return int(value) * 1000
+
+
 @router.post(
     "/broadcasts",
     status_code=status.HTTP_201_CREATED,
@@ -115,7 +147,8 @@ async def post_broadcast(
     db: SessionDep,
     user: CurrentUser,
 ) -> BroadcastCreated:
-    """Upload audio and broadcast it to devices, an area or a group; nothing is stored when refused."""
+    """Upload audio (levelled and encoded) or a file shown as it is (text, image, video, with ``duration_s``) and
+    play it on the devices of a target that can render it; nothing is stored when refused."""
     form = await read_form(request, max_file_bytes=settings.max_upload_bytes)
     f = form.fields
     if form.file_field is None:
@@ -132,23 +165,40 @@ async def post_broadcast(
     title = f.get("title", "").strip()
     if len(title) > 200:
         raise _unprocessable("title is over 200 characters.")
-    try:
-        audio = await run_in_threadpool(
-            prepare_audio,
-            form.file_data,
-            form.file_name or "",
-            max_bytes=settings.max_upload_bytes,
-            max_seconds=settings.max_audio_seconds,
-        )
-    except AudioRejected as exc:
-        raise _unprocessable(describe(exc)) from None
+    audio = None
+    if not f.get("duration_s", "").strip():  # audio: decoded, levelled and encoded, whatever the file's format
+        try:
+            audio = await run_in_threadpool(
+                prepare_audio,
+                form.file_data,
+                form.file_name or "",
+                max_bytes=settings.max_upload_bytes,
+                max_seconds=settings.max_audio_seconds,
+            )
+        except AudioRejected as exc:
+            raise _unprocessable(describe(exc)) from None
+        sha256 = audio.sha256
+    else:  # a text frame, an image or a video, shown as it is for duration_s
+        shown_ms = _shown_ms(f.get("duration_s", ""), settings.max_audio_seconds)
+        _displayed_type(form.file_data)
+        sha256 = hashlib.sha256(form.file_data).hexdigest()
 
     def create() -> BroadcastCreated:
-        known = service.media_known(db, sha256=audio.sha256)
+        known = service.media_known(db, sha256=sha256)
         try:
-            media = service.store_media(
-                db, store=store, audio=audio, original_name=form.file_name or "", actor=user.username
-            )
+            if audio is not None:
+                media = service.store_media(
+                    db, store=store, audio=audio, original_name=form.file_name or "", actor=user.username
+                )
+            else:
+                media = service.store_content(
+                    db,
+                    store=store,
+                    data=form.file_data,
+                    duration_ms=shown_ms,
+                    original_name=form.file_name or "",
+                    actor=user.username,
+                )
             command = service.create_broadcast(
                 db,
                 settings=settings,
@@ -168,8 +218,8 @@ async def post_broadcast(
         except BaseException as exc:
             db.rollback()
             if not known:
-                store.delete(audio.sha256)  # the file was ours alone: leave nothing behind
-            if isinstance(exc, TargetError | ScheduleError):
+                store.delete(sha256)  # the file was ours alone: leave nothing behind
+            if isinstance(exc, TargetError | ScheduleError | UnsupportedContent):
                 raise _unprocessable(exc.reason) from None
             raise
         return BroadcastCreated(
@@ -182,6 +232,51 @@ async def post_broadcast(
         )
 
     return await run_in_threadpool(create)
+
+
+@router.post("/broadcasts/stream", status_code=status.HTTP_201_CREATED, response_model=BroadcastCreated)
+def post_stream_broadcast(
+    body: StreamBroadcastIn,
+    request: Request,
+    settings: SettingsDep,
+    signer: SignerDep,
+    db: SessionDep,
+    user: CurrentUser,
+) -> BroadcastCreated:
+    """Play a live stream by reference on the target's devices that announce the ``stream`` capability."""
+    target, paths = _target(db, settings, body.target_type, body.target)
+    for path in paths:
+        require_area(user, BROADCAST_ROLES, path)
+    province_wide = user.can(BROADCAST_ROLES, (settings.province_code,))
+    origin = body.origin or ("province" if province_wide else "commune")
+    if origin != OriginLevel.COMMUNE.value and not province_wide:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only province roles may send with this origin.")
+    if body.start_at is not None and body.start_at.tzinfo is None:
+        raise _unprocessable("start_at must carry a time zone (e.g. +07:00 or Z).")
+    stream = StreamRef(url=body.url, content_type=body.content_type, duration_ms=body.duration_ms)
+    try:
+        command = service.create_broadcast(
+            db,
+            settings=settings,
+            signer=signer,
+            stream=stream,
+            target=target,
+            priority=body.priority,
+            origin=origin,
+            title=body.title.strip(),
+            actor=user.username,
+            source_ip=client_ip(request),
+            start_at=body.start_at,
+            ttl_s=body.ttl_s,
+        )
+        count = service.delivery_count(db, command_id=command.id)
+    except (TargetError, ScheduleError) as exc:
+        db.rollback()
+        raise _unprocessable(exc.reason) from None
+    db.commit()  # the commit wakes the dispatcher
+    return BroadcastCreated(
+        id=command.id, devices=count, topics=command.topics, expires_at=command.expires_at, duration_ms=body.duration_ms
+    )
 
 
 def _visible(db: Session, user: Principal, settings: Settings, command_id: str) -> set[str] | None:
@@ -302,3 +397,13 @@ def get_media(sha256: str, request: Request) -> FileResponse:
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such media.")
     return FileResponse(path, media_type="audio/mpeg", headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+@media_router.get("/media/{sha256}.{ext}", response_class=FileResponse)
+def get_typed_media(sha256: str, ext: str, request: Request) -> FileResponse:
+    """Public, content-addressed media of any stored type, served with its own content type (Range supported)."""
+    media_type = SERVED_TYPES.get(ext)
+    path = request.app.state.runtime.media.path_for(sha256, ext) if media_type is not None else None
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such media.")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -12,7 +12,9 @@ from source_server.db import Base, UtcDateTime, utcnow
 
 
 class Media(Base):
-    """An audio file in the content-addressed store (``<sha256>.<ext>``)."""
+    """A stored file in the content-addressed store (``<sha256>.<ext>``): audio, a text frame, an image, a video.
+
+    ``duration_ms`` is how long it plays (audio, video) or stays on screen (text, image)."""
 
     __tablename__ = "media"
 
@@ -46,6 +48,12 @@ class Command(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     bulletin_id: Mapped[int | None] = mapped_column(ForeignKey("bulletins.id", ondelete="SET NULL"), index=True)
     """The bulletin this command plays or stops (None for a bare upload or a device command)."""
+    content_kind: Mapped[str | None] = mapped_column(String(16))
+    """What a ``play`` plays: the ``Capability`` its devices need (audio, text, image, video, stream); None else."""
+    start_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When a ``play`` starts on the devices' clocks (None: as soon as it is ready)."""
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    """How long a ``play`` lasts (None: a stream until stopped, or not a play)."""
 
 
 class Delivery(Base):
@@ -57,6 +65,8 @@ class Delivery(Base):
     command_id: Mapped[str] = mapped_column(ForeignKey("commands.id", ondelete="CASCADE"), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     commune_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    device_kind: Mapped[str | None] = mapped_column(String(16))
+    """The device's kind when the command was sent (proof and reports count speakers and boards apart)."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending (nothing heard yet) or the highest AckStatus reported (or ``interrupted`` guessed at going offline).
 

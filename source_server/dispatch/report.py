@@ -69,19 +69,20 @@ def delivery_report(
         return None
     expired = command.expires_at <= (now or utcnow())
     query = (
-        select(Delivery.commune_code, Delivery.status, func.count())
+        select(Delivery.commune_code, Delivery.status, func.count(), Delivery.device_kind)
         .where(Delivery.command_id == command_id)
-        .group_by(Delivery.commune_code, Delivery.status)
+        .group_by(Delivery.commune_code, Delivery.status, Delivery.device_kind)
     )
     if communes is not None:
         query = query.where(Delivery.commune_code.in_(communes))
     counts: dict[str, int] = dict.fromkeys(DELIVERY_STATES, 0)
     by_commune: dict[str, dict[str, int]] = defaultdict(dict)
-    for commune, raw, n in db.execute(query):
+    by_kind: dict[str, dict[str, int]] = defaultdict(dict)
+    for commune, raw, n, kind in db.execute(query):
         shown = shown_status(raw, expired)
         counts[shown] = counts.get(shown, 0) + n
-        per = by_commune[commune or ""]
-        per[shown] = per.get(shown, 0) + n
+        for per in (by_commune[commune or ""], by_kind[kind or ""]):
+            per[shown] = per.get(shown, 0) + n
     devices = delivery_page(
         db, command=command, status=status, communes=communes, page=page, page_size=page_size, now=now
     )
@@ -91,5 +92,6 @@ def delivery_report(
         total=sum(counts.values()),
         counts=counts,
         by_commune=dict(by_commune),
+        by_kind=dict(by_kind),
         devices=devices,
     )

@@ -18,7 +18,10 @@ a play cut short (never counted as played in full)."""
 class BroadcastForm(BaseModel):
     """The multipart fields of ``POST /api/v1/broadcasts`` (documentation: the route reads them itself)."""
 
-    file: bytes = Field(description="The audio, any common format (levelled and encoded to MP3 by the server).")
+    file: bytes = Field(
+        description="Audio in any common format (levelled and encoded to MP3 by the server), or a file shown as it "
+        "is: UTF-8 text, PNG, JPEG, WebP, MP4 or WebM (typed by its bytes; sent only to devices that render it)."
+    )
     target_type: Literal["device", "village", "commune", "province", "group"]
     target: str = Field(
         description="Device ids separated by commas (device), an area code (village, commune, province) or a "
@@ -35,6 +38,29 @@ class BroadcastForm(BaseModel):
     ttl_s: int | None = Field(
         default=None, ge=10, le=604800, description="Seconds until the command expires; default the server's."
     )
+    duration_s: int | None = Field(
+        default=None,
+        ge=1,
+        description="Only for a file shown as it is (text, image, video): how long it shows. Without it the file is "
+        "audio.",
+    )
+
+
+class StreamBroadcastIn(BaseModel):
+    """``POST /api/v1/broadcasts/stream``: play a live stream by reference on the devices that can (``stream``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://", description="The stream's HTTP(S) URL.")
+    content_type: str = Field(default="audio/mpeg", max_length=100, pattern=r"^[a-z]+/[A-Za-z0-9.+-]+$")
+    duration_ms: int | None = Field(default=None, gt=0, description="Play this long; empty = until stopped.")
+    target_type: Literal["device", "village", "commune", "province", "group"]
+    target: str = Field(description="As for POST /broadcasts.")
+    priority: Literal["normal", "priority", "emergency"] = "normal"
+    origin: Literal["central", "province", "commune"] | None = None
+    title: str = Field(default="", max_length=200)
+    start_at: datetime | None = Field(default=None, description="When devices start, with a time zone.")
+    ttl_s: int | None = Field(default=None, ge=10, le=604800)
 
 
 class DeliveryRead(BaseModel):
@@ -71,6 +97,8 @@ class Report(BaseModel):
     total: int
     counts: dict[str, int]
     by_commune: dict[str, dict[str, int]]
+    by_kind: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Device kind (speaker, eboard; '' unknown) → counts per shown state."""
     devices: DeliveryPage
 
 
@@ -86,6 +114,10 @@ class CommandRead(BaseModel):
     priority: str
     origin: str
     media_sha256: str | None
+    content_kind: str | None = None
+    """What a play plays (audio, text, image, video, stream)."""
+    start_at: datetime | None = None
+    duration_ms: int | None = None
     topics: list[str]
     issued_at: datetime
     expires_at: datetime

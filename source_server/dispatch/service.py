@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from protocols import (
     MAX_LIFETIME,
+    Capability,
     CommandPayload,
     CommandType,
-    MediaRef,
     OriginLevel,
     PlayBody,
     Priority,
     SigningKey,
+    StreamRef,
     Target,
     dump,
     sign_command,
@@ -28,10 +29,13 @@ from source_server.accounts.service import audit
 from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.dispatch.acks import PENDING
+from source_server.dispatch.content import UnsupportedContent, extension, play_body, play_facts, sniff
+from source_server.dispatch.content import media_url as media_url  # re-exported for callers outside dispatch
 from source_server.dispatch.exceptions import ScheduleError
 from source_server.dispatch.media import MediaStore
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
 from source_server.dispatch.targets import Resolved, resolve_target
+from source_server.fleet.kinds import required_capability
 
 START_MARGIN = timedelta(minutes=10)
 """How long after a scheduled play's end the command stays valid (late devices, slow downloads)."""
@@ -42,11 +46,6 @@ def new_command_id() -> str:
     """A 26-character ULID: sortable by creation time, 80 random bits."""
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
-
-
-def media_url(settings: Settings, sha256: str) -> str:
-    """Where devices download a media file."""
-    return f"{settings.base_url}/media/{sha256}.mp3"
 
 
 class StorableAudio(Protocol):
@@ -66,7 +65,7 @@ class StorableAudio(Protocol):
 
 def store_media(db: Session, *, store: MediaStore, audio: StorableAudio, original_name: str, actor: str) -> Media:
     """Write prepared audio to the store and record it (idempotent by hash)."""
-    store.put_bytes(audio.data, "mp3")
+    store.put_bytes(audio.data, extension(audio.content_type))
     media = db.get(Media, audio.sha256)
     if media is None:
         media = Media(
@@ -74,6 +73,35 @@ def store_media(db: Session, *, store: MediaStore, audio: StorableAudio, origina
             size=audio.size,
             duration_ms=audio.duration_ms,
             content_type=audio.content_type,
+            original_name=original_name[:255],
+            created_by=actor,
+        )
+        db.add(media)
+        db.flush()
+    return media
+
+
+def store_content(
+    db: Session, *, store: MediaStore, data: bytes, duration_ms: int, original_name: str, actor: str
+) -> Media:
+    """Store a file that plays as it is (a text frame, an image, a video), typed by its bytes, not by its name.
+
+    ``duration_ms`` is how long it stays on screen. Audio is refused here: it goes through the audio pipeline
+    (levelled and encoded) and ``store_media``. UnsupportedContent for bytes of no type the store keeps.
+    """
+    content_type = sniff(data)
+    if required_capability(content_type) == Capability.AUDIO:
+        raise UnsupportedContent("audio goes through the audio pipeline, not stored as it is")
+    if duration_ms <= 0:
+        raise UnsupportedContent("a displayed file needs a positive duration")
+    sha256, _ = store.put_bytes(data, extension(content_type))
+    media = db.get(Media, sha256)
+    if media is None:
+        media = Media(
+            sha256=sha256,
+            size=len(data),
+            duration_ms=duration_ms,
+            content_type=content_type,
             original_name=original_name[:255],
             created_by=actor,
         )
@@ -90,7 +118,7 @@ def media_known(db: Session, *, sha256: str) -> bool:
 def _audit_area(settings: Settings, target: Target, resolved: Resolved) -> str:
     if target.area is not None:
         return target.area[-1]
-    communes = set((resolved.devices or {}).values())
+    communes = {commune for commune, _ in (resolved.devices or {}).values()}
     if target.devices is not None and len(communes) == 1:
         return next(iter(communes))
     return settings.province_code
@@ -99,14 +127,16 @@ def _audit_area(settings: Settings, target: Target, resolved: Resolved) -> str:
 def _write_deliveries(db: Session, *, command_id: str, resolved: Resolved) -> int:
     """One ``pending`` delivery per targeted device; returns how many (a province: one INSERT … SELECT)."""
     if resolved.devices is not None:
-        rows = [{"command_id": command_id, "device_id": d, "commune_code": c, "status": PENDING}
-                for d, c in resolved.devices.items()]  # fmt: skip
+        rows = [{"command_id": command_id, "device_id": d, "commune_code": c, "device_kind": k, "status": PENDING}
+                for d, (c, k) in resolved.devices.items()]  # fmt: skip
         db.execute(insert(Delivery), rows)
         return len(rows)
     assert resolved.query is not None
     devices = resolved.query.subquery()
-    rows_of = select(literal(command_id, String), devices.c.id, devices.c.commune_code, literal(PENDING, String))
-    columns = ["command_id", "device_id", "commune_code", "status"]
+    rows_of = select(
+        literal(command_id, String), devices.c.id, devices.c.commune_code, devices.c.kind, literal(PENDING, String)
+    )
+    columns = ["command_id", "device_id", "commune_code", "device_kind", "status"]
     statement = insert(Delivery).from_select(columns, rows_of).execution_options(preserve_rowcount=True)
     return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
 
@@ -130,13 +160,24 @@ def create_command(
     now: datetime | None = None,
     bulletin_id: int | None = None,
 ) -> Command:
-    """Sign a command, resolve its devices now, write deliveries and outbox rows and an audit entry (no commit)."""
+    """Sign a command, resolve its devices now, write deliveries and outbox rows and an audit entry (no commit).
+
+    A ``play`` (``body`` a ``PlayBody``, see ``dispatch.content.play_body``) reaches only the devices that can
+    render its content kind, and records that kind, its start and its duration in the command's columns.
+    """
     now = now or utcnow()
     iat = now.replace(microsecond=0)
     exp = exp or iat + timedelta(seconds=ttl_s or settings.command_ttl_s)
     if exp <= iat or exp - iat > MAX_LIFETIME:
         raise ScheduleError(f"a command must expire after it is issued and within {MAX_LIFETIME}")
-    resolved = resolve_target(db, target=target)
+    facts = None
+    if CommandType(type) == CommandType.PLAY:
+        play = body if isinstance(body, PlayBody) else PlayBody.model_validate(body.model_dump())
+        try:
+            facts = play_facts(play)
+        except ValueError as exc:
+            raise ScheduleError(str(exc)) from None
+    resolved = resolve_target(db, target=target, capability=facts.content_kind if facts else None)
     payload = CommandPayload(
         id=new_command_id(),
         type=CommandType(type).value,
@@ -163,6 +204,9 @@ def create_command(
         created_by=actor,
         created_at=now,
         bulletin_id=bulletin_id,
+        content_kind=facts.content_kind.value if facts else None,
+        start_at=facts.start_at if facts else None,
+        duration_ms=facts.duration_ms if facts else None,
     )
     db.add(command)
     db.flush()
@@ -193,7 +237,8 @@ def create_broadcast(
     *,
     settings: Settings,
     signer: SigningKey,
-    media: Media,
+    media: Media | None = None,
+    stream: StreamRef | None = None,
     target: Target,
     priority: Priority | str = Priority.NORMAL,
     origin: OriginLevel | str = OriginLevel.PROVINCE,
@@ -204,8 +249,12 @@ def create_broadcast(
     ttl_s: int | None = None,
     now: datetime | None = None,
 ) -> Command:
-    """A ``play`` command of stored media; with ``start_at`` it stays valid until the end of play plus a margin."""
+    """A ``play`` of stored media or of a stream (exactly one), sent to the target's devices that can render it;
+    with ``start_at`` it stays valid until the end of play plus a margin (a stream of no set length: the TTL)."""
+    if (media is None) == (stream is None):
+        raise ScheduleError("a play carries exactly one of media and stream")
     now = now or utcnow()
+    length_ms = media.duration_ms if media is not None else stream.duration_ms if stream is not None else None
     exp = None
     if start_at is not None:
         if start_at.tzinfo is None:
@@ -213,18 +262,11 @@ def create_broadcast(
         if start_at < now - timedelta(minutes=1):
             raise ScheduleError("start_at is in the past")
         margin = timedelta(seconds=ttl_s) if ttl_s else START_MARGIN
-        exp = start_at + timedelta(milliseconds=media.duration_ms) + margin
-    body = PlayBody(
-        media=MediaRef(
-            url=media_url(settings, media.sha256),
-            sha256=media.sha256,
-            size=media.size,
-            duration_ms=media.duration_ms,
-            content_type=media.content_type,
-        ),
-        title=title[:200],
-        start_at=start_at,
-    )
+        if length_ms is not None:
+            exp = start_at + timedelta(milliseconds=length_ms) + margin
+        else:
+            exp = max(start_at, now) + timedelta(seconds=ttl_s or settings.command_ttl_s)
+    body = play_body(settings=settings, media=media, stream=stream, title=title, start_at=start_at)
     return create_command(
         db,
         settings=settings,
@@ -239,7 +281,7 @@ def create_broadcast(
         source_ip=source_ip,
         ttl_s=ttl_s,
         exp=exp,
-        media_sha256=media.sha256,
+        media_sha256=media.sha256 if media is not None else None,
         now=now,
     )
 

@@ -13,10 +13,12 @@ from typing import Any
 from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from protocols import Capability
 from source_server.accounts.service import ADMIN_ROLES, OPERATE_ROLES, READ_ROLES, Principal, audit
 from source_server.deps import CurrentUser, SessionDep, client_ip, require_area
 from source_server.fleet import csvio, mosquitto, service
 from source_server.fleet.credentials import hash_password, issue_credentials
+from source_server.fleet.kinds import capabilities_of, decode_capabilities
 from source_server.fleet.models import Area, Device, Presence
 from source_server.fleet.schemas import (
     AreaCreate,
@@ -83,6 +85,10 @@ def _read(db: SessionDep, device: Device) -> DeviceRead:
         credential_issued_at=device.credential_issued_at,
         created_at=device.created_at,
         updated_at=device.updated_at,
+        capabilities=decode_capabilities(device.capabilities),
+        renders=[
+            c.value for c in Capability if c in capabilities_of(device.kind, decode_capabilities(device.capabilities))
+        ],
         **extra,
     )
 

@@ -41,6 +41,9 @@ class Device(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capabilities: Mapped[str | None] = mapped_column(String(200))
+    """What it announced it can render, space-separated names ('' = nothing); None = its kind's defaults
+    (``fleet.kinds``). Written from its online state."""
     mqtt_password_hash: Mapped[str | None] = mapped_column(String(255))
     """Mosquitto PBKDF2-SHA512 (``$7$``) hash of the device's MQTT password; the password is shown once."""
     credential_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,7 @@ from source_server.config import Settings
 from source_server.db import session_scope, utcnow
 from source_server.events import EventHub
 from source_server.fleet import presence_store as store
+from source_server.fleet.kinds import encode_capabilities
 from source_server.fleet.presence_fence import FENCE_RETRY_S
 from source_server.fleet.presence_journal import PresenceJournal, last_seen_write_s
 from source_server.fleet.presence_rules import PresenceRules
@@ -175,9 +177,16 @@ class PresenceTracker(PresenceRules):
     # --- the broker's adapters ---------------------------------------------------------------------
 
     def on_state(self, device_id: str, msg: StateMessage, now: datetime, *, retained: bool) -> None:
-        """Apply a retained or live state message from the broker (rule 1)."""
-        self.observe(device_id, msg.online, now, MQTT, session=msg.session, retained=retained,
-                     began=msg.at if msg.online else None, firmware=msg.firmware)  # fmt: skip
+        """Apply a retained or live state message from the broker (rule 1); keep what an online state announces it
+        can render (``fleet.kinds``), writing only a change: a reconnect storm writes nothing."""
+        admitted = self.observe(device_id, msg.online, now, MQTT, session=msg.session, retained=retained,
+                                began=msg.at if msg.online else None, firmware=msg.firmware)  # fmt: skip
+        if admitted and msg.online:
+            e = self._entries[device_id]
+            announced = encode_capabilities(msg.capabilities)
+            if announced != e.info.capabilities:
+                self.journal.batch.capabilities[device_id] = announced
+                e.info = replace(e.info, capabilities=announced)
 
     def on_telemetry(self, device_id: str, msg: Telemetry, now: datetime) -> None:
         """Apply a heartbeat from the broker (rule 2)."""

@@ -17,6 +17,7 @@ from source_server.accounts.service import OPERATE_ROLES, READ_ROLES, Principal
 from source_server.deps import CurrentUser, SessionDep, client_ip, require_area, websocket_user
 from source_server.fleet import presence_queries as queries
 from source_server.fleet.alarms import AlarmAlreadyAcked, ack_alarm, list_alarms
+from source_server.fleet.kinds import KindName
 from source_server.fleet.models import Alarm, Device
 from source_server.fleet.presence_schemas import (
     AlarmAck,
@@ -68,7 +69,7 @@ def list_devices(
     status_: Annotated[StatusFilter | None, Query(alias="status")] = None,
     commune: str | None = None,
     village: str | None = None,
-    kind: Literal["speaker", "eboard"] | None = None,
+    kind: KindName | None = None,
     vendor: str | None = None,
     q: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -112,7 +113,7 @@ def presence_summary(
     db: SessionDep,
     user: CurrentUser,
     level: Literal["commune", "province"] = "commune",
-    kind: Literal["speaker", "eboard"] | None = None,
+    kind: KindName | None = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Counts per status (online, stale, reconnecting, offline, never seen; unverified while the server cannot reach
@@ -134,7 +135,7 @@ def presence_map(
     db: SessionDep,
     user: CurrentUser,
     commune: Annotated[str | None, Query(max_length=32)] = None,
-    kind: Literal["speaker", "eboard"] | None = None,
+    kind: KindName | None = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Positions for the offline map: per commune (mean position and counts), or one commune's devices."""

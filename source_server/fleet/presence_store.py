@@ -22,6 +22,8 @@ class DeviceInfo:
     kind: str
     province_code: str
     commune_code: str
+    capabilities: str | None = None
+    """What it last announced, as stored (``fleet.kinds.encode_capabilities``): only a change is written."""
 
 
 @dataclass(slots=True)
@@ -32,15 +34,18 @@ class Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     alarm_ops: list[tuple[str, str, str, datetime, str]] = field(default_factory=list)
     """(``open`` | ``clear``, device_id, alarm kind, at, detail)."""
+    capabilities: dict[str, str | None] = field(default_factory=dict)
+    """device id → what its latest online state announced (``fleet.kinds.encode_capabilities``)."""
 
     def __len__(self) -> int:
-        return len(self.presence) + len(self.events) + len(self.alarm_ops)
+        return len(self.presence) + len(self.events) + len(self.alarm_ops) + len(self.capabilities)
 
     def merge_newer(self, newer: Batch) -> None:
         """Put ``newer`` changes after these (used to retry a failed batch without losing later ones)."""
         self.presence.update(newer.presence)
         self.events.extend(newer.events)
         self.alarm_ops.extend(newer.alarm_ops)
+        self.capabilities.update(newer.capabilities)
 
 
 def devices_fingerprint(db: Session) -> tuple[int, datetime | None]:
@@ -51,8 +56,8 @@ def devices_fingerprint(db: Session) -> tuple[int, datetime | None]:
 
 def load_devices(db: Session) -> dict[str, DeviceInfo]:
     """Every registered device with its kind and place."""
-    rows = db.execute(select(Device.id, Device.kind, Device.province_code, Device.commune_code))
-    return {r.id: DeviceInfo(kind=r.kind, province_code=r.province_code, commune_code=r.commune_code) for r in rows}
+    rows = db.execute(select(Device.id, Device.kind, Device.province_code, Device.commune_code, Device.capabilities))
+    return {r.id: DeviceInfo(r.kind, r.province_code, r.commune_code, r.capabilities) for r in rows}
 
 
 def load_presence(db: Session) -> list[Presence]:
@@ -120,4 +125,21 @@ def write_batch(db: Session, batch: Batch) -> int:
                 .where(Alarm.device_id == device_id, Alarm.kind == kind, Alarm.cleared_at.is_(None))
                 .values(cleared_at=at)
             )
+    if batch.capabilities:
+        write_capabilities(db, batch.capabilities)
     return len(rows) + len(batch.events) + len(batch.alarm_ops)
+
+
+def write_capabilities(db: Session, announced: dict[str, str | None]) -> int:
+    """Store what devices announced, touching only rows that change: one UPDATE per distinct value and chunk."""
+    by_value: dict[str | None, list[str]] = {}
+    for device_id, value in announced.items():
+        by_value.setdefault(value, []).append(device_id)
+    changed = 0
+    for value, ids in by_value.items():
+        differs = Device.capabilities.is_not(None) if value is None else (
+            Device.capabilities.is_(None) | (Device.capabilities != value))  # fmt: skip
+        for i in range(0, len(ids), CHUNK):
+            statement = update(Device).where(Device.id.in_(ids[i : i + CHUNK]), differs).values(capabilities=value)
+            changed += int(db.execute(statement.execution_options(synchronize_session=False)).rowcount)  # type: ignore[attr-defined]
+    return changed

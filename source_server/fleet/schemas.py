@@ -119,6 +119,10 @@ class DeviceRead(DeviceBase):
     last_seen: datetime | None = None
     firmware: str | None = None
     volume: int | None = None
+    capabilities: list[str] | None = None
+    """What the device announced it can render (None: it announced nothing)."""
+    renders: list[str] = Field(default_factory=list)
+    """What it is sent: its announced capabilities, else its kind's defaults (``fleet.kinds``)."""
 
 
 class DeviceImportResult(BaseModel):

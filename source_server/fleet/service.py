@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from protocols import Capability
 from protocols.topics import ID_PATTERN
 from source_server.accounts.service import audit
+from source_server.fleet.kinds import KINDS, can_render
 from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 
 LEVELS = ("province", "commune", "village")
 PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
-KINDS = ("speaker", "eboard")
 DEVICE_FIELDS = ("kind", "name", "vendor", "model", "commune_code", "village_code", "lat", "lon", "groups", "tags")
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
 
@@ -459,6 +460,15 @@ def list_devices(db: Session, *, areas: Iterable[str] | None = None) -> Sequence
             or_(Device.province_code.in_(codes), Device.commune_code.in_(codes), Device.village_code.in_(codes))
         )
     return db.scalars(stmt).all()
+
+
+def count_rendering(db: Session, *, device_ids: Iterable[str], capability: Capability) -> int:
+    """How many of these devices can render ``capability`` (announced, else their kind's default)."""
+    ids, count = sorted(set(device_ids)), 0
+    for i in range(0, len(ids), 500):
+        query = select(func.count()).select_from(Device).where(Device.id.in_(ids[i : i + 500]), can_render(capability))
+        count += db.scalar(query) or 0
+    return count
 
 
 REFUSED_COPY = "refused_copy"

@@ -20,15 +20,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, MediaRef, PlayBody, PreemptPolicy, SigningKey, StopBody, Target
+from protocols import CommandType, PreemptPolicy, SigningKey, StopBody, Target
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.models import Bulletin
 from source_server.bulletins.reach import command_target
 from source_server.bulletins.workflow import Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
+from source_server.dispatch.content import play_body
 from source_server.dispatch.exceptions import DispatchError
-from source_server.dispatch.service import create_command, media_url
+from source_server.dispatch.service import create_command
 from source_server.scheduling.checks import PLAYABLE
 from source_server.scheduling.leader import serialise_sync
 from source_server.scheduling.models import ScheduleItem
@@ -109,17 +110,8 @@ class _Sync:
     def _play(self, t: Timed, target: Target) -> None:
         item, bulletin, media = t.item, t.bulletin, t.media
         assert media is not None
-        body = PlayBody(
-            media=MediaRef(
-                url=media_url(self.settings, media.sha256),
-                sha256=media.sha256,
-                size=media.size,
-                duration_ms=media.duration_ms,
-                content_type=media.content_type,
-            ),
-            title=bulletin.title[:200],
-            start_at=t.start,
-            on_preempt=PreemptPolicy.RESUME,
+        body = play_body(
+            settings=self.settings, media=media, title=bulletin.title, start_at=t.start, on_preempt=PreemptPolicy.RESUME
         )
         command = create_command(
             self.db,

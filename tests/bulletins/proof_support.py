@@ -5,6 +5,9 @@ The seeded province of tests/support/province.py (7 devices in commune A, 5 in B
   reason, rejected) — it reaches both communes, so a commune-A reader's scope leaves B's devices out;
 - ``expired``: an earlier play to commune A whose validity ended; spk-a0 finished it, the others never answered
   (not reached).
+The two boards here have a loudspeaker too: they announce ``audio`` among their capabilities, so the audio plays
+reach them (a board that does not is left out of an audio play: tests/dispatch/test_capabilities.py), and the
+proof counts them apart from the speakers (``by_kind``).
 Real signed commands and deliveries (``dispatch.service``), acks applied as the server applies them.
 """
 
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from protocols import Ack, AckStatus, SigningKey, Target
@@ -27,10 +31,13 @@ from source_server.dispatch.acks import AckIn, apply_acks
 from source_server.dispatch.models import Media
 from source_server.dispatch.service import create_broadcast
 from source_server.fleet.csvio import SAMPLE_AREAS, import_areas
+from source_server.fleet.models import Device
 from source_server.fleet.service import create_device
 from tests.support.province import COMMUNE_A, COMMUNE_B, PROVINCE, device_inputs
 
 A, B = COMMUNE_A, COMMUNE_B
+BOARD_CAPABILITIES = "audio image text video"
+"""What the seeded boards announce (a board with a loudspeaker)."""
 A_DEVICES = [d.id for d in device_inputs() if d.commune_code == A]
 B_DEVICES = [d.id for d in device_inputs() if d.commune_code == B]
 LIVE_ACKS = {
@@ -73,6 +80,7 @@ def seed_played(sessions: sessionmaker[Session], tmp_path: Path, *, areas: bool 
         seed_categories(db)
         for data in device_inputs():
             create_device(db, data=data)
+        db.execute(update(Device).where(Device.kind == "eboard").values(capabilities=BOARD_CAPABILITIES))
         sha = hashlib.sha256(b"ID3 proof").hexdigest()
         media = Media(sha256=sha, size=9, duration_ms=1000, content_type="audio/mpeg", original_name="p.mp3")
         db.add(media)

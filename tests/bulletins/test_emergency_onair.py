@@ -102,9 +102,11 @@ async def test_an_emergency_interrupts_plays_everywhere_proves_it_and_stops_with
                 if proof["counts"]["started"] + proof["counts"]["done"] >= 3:
                     break
                 await asyncio.sleep(0.1)
-            assert proof["total"] == 7 and set(proof["by_commune"]) == {COMMUNE_A}  # 6 speakers + 1 board
+            # the 6 speakers; the commune's board renders no audio (its kind's default): no delivery, no count
+            assert proof["total"] == 6 and set(proof["by_commune"]) == {COMMUNE_A}
+            assert set(proof["by_kind"]) == {"speaker"} and sum(proof["by_kind"]["speaker"].values()) == 6
             assert proof["counts"]["started"] + proof["counts"]["done"] == 3  # the three running agents
-            assert proof["counts"]["pending"] == 4  # the devices that are not connected never claimed anything
+            assert proof["counts"]["pending"] == 3  # the speakers that are not connected never claimed anything
             assert (await c.get(f"/bulletins/{bid}/proof", headers=auth("viewer-b"))).status_code == 404
 
             stop = await c.post(f"/bulletins/{bid}/stop", headers=auth("approver-a"))

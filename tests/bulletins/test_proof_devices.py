@@ -115,3 +115,17 @@ def test_bad_filters_are_refused_by_name(db: sessionmaker[Session], played: Play
 def test_a_province_grant_sees_all_communes_and_a_commune_grant_its_own() -> None:
     assert proof_scope({"64", A}, "64") is None
     assert proof_scope({A, B}, "64") == {A, B}
+
+
+def test_the_proof_counts_speakers_and_boards_apart_from_the_commands_columns(
+    db: sessionmaker[Session], played: Played
+) -> None:
+    with db() as s:
+        proof = bulletin_proof(s, bulletin_id=played.bulletin_id)
+        scoped = bulletin_proof(s, bulletin_id=played.bulletin_id, communes={B})
+    speakers = sum(1 for d in A_DEVICES + B_DEVICES if d.startswith("spk"))
+    # live reaches every device of the province, expired every device of commune A
+    assert sum(proof.by_kind["speaker"].values()) == speakers + 6 and sum(proof.by_kind["eboard"].values()) == 3
+    assert proof.by_kind["eboard"]["pending"] == 2 and proof.by_kind["eboard"]["not_reached"] == 1
+    assert sum(scoped.by_kind["eboard"].values()) == 1 and sum(scoped.by_kind["speaker"].values()) == 4
+    assert {(c.content_kind, c.duration_ms, c.start_at) for c in proof.commands} == {("audio", 1000, None)}

@@ -17,9 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
+
 from source_server.accounts.service import ADMIN_ROLES, BROADCAST_ROLES, OPERATE_ROLES, Role
 from source_server.audio.dictionary.service import EDIT_ROLES as DICTIONARY_ROLES
 from source_server.bulletins.workflow import COMMUNE_APPROVERS, EMERGENCY_SENDERS, WRITE_ROLES
+from source_server.fleet.models import Device
 from source_server.scheduling.access import PROGRAMME_ROLES
 from tests.security import abbreviations, programme, programme_pages
 from tests.security.world import PASSWORD, THIRD_COMMUNE, Side, World
@@ -33,6 +36,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/login"): "the log-in form must be reachable before logging in",
     ("POST", "/login"): "log-in itself (guarded by its own form token, lockout and audit)",
     ("GET", "/media/{sha256}.mp3"): "devices download media without a user; the name is the hash of the bytes",
+    ("GET", "/media/{sha256}.{ext}"): "devices download media of any stored type without a user; the name is the hash",
     ("GET", "/metrics"): "Prometheus scrape: process and MQTT counters, no device or person data",
     ("GET", "/healthz"): "liveness probe for systemd and compose: ok, broker connected, version",
     ("GET", "/api/v1/keys"): "the server's public command-signing key: not secret, devices and vendors need it",
@@ -130,6 +134,13 @@ def _alarm(world: World, key: str) -> dict[str, str]:
     return {"alarm_id": str(world.new_alarm(key))}
 
 
+def _stream_receiver(world: World, key: str) -> dict[str, str]:
+    """One device of the side announces it plays streams (a stream play needs one)."""
+    with world.sessions.begin() as db:
+        db.execute(update(Device).where(Device.id == world.sides[key].devices[0]).values(capabilities="audio stream"))
+    return {}
+
+
 def _draft(world: World, key: str) -> dict[str, str]:
     return {"bulletin_id": str(world.new_bulletin(key))}
 
@@ -190,6 +201,19 @@ WRITES: dict[tuple[str, str], Write] = {
             "data": {"title": "Thông báo", "target_type": "commune", "target": s.commune, "origin": "commune"},
             "files": {"file": ("tone.wav", w.audio, "audio/wav")},
         },
+    ),
+    ("POST", "/api/v1/broadcasts/stream"): Write(
+        BROADCAST_ROLES,
+        lambda s, w: {
+            "json": {
+                "url": "http://stream.example/live.mp3",
+                "title": "Tiếp sóng",
+                "target_type": "commune",
+                "target": s.commune,
+                "origin": "commune",
+            }
+        },
+        ready=_stream_receiver,
     ),
     ("POST", "/api/v1/tokens"): Write(
         None,

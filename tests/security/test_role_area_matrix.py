@@ -266,7 +266,8 @@ async def test_public_routes_answer_anyone_and_name_no_device_or_person(
 ) -> None:
     """What ``PUBLIC`` says is public is, and shows no device id or user name."""
     side = world.sides["A"]
-    url = route.path.replace("{sha256}", side.media_sha256) + ("/app.css" if route.kind == "mount" else "")
+    url = route.path.replace("{sha256}", side.media_sha256).replace("{ext}", "mp3")
+    url += "/app.css" if route.kind == "mount" else ""
     r = await client.get(url)
     if route.path == "/":  # the home page sends everyone to the operator UI, which asks for a log-in
         assert r.status_code == 307 and r.headers["location"] == "/ui/"

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from source_server.accounts.models import AuditEntry
+from source_server.fleet.models import Device
 from tests.web.auth_support import browser, csrf_of, login, make_app
 from tests.web.device_support import A, B, add_dispatch, seed_commands, seed_province
 
@@ -204,3 +206,15 @@ async def test_english_on_request_and_log_in_first(seeded: sessionmaker[Session]
         assert "Connectivity history" in device.text and "Disconnected" in device.text
         assert "Device actions" in device.text and "30-day average" in device.text
         assert "41.5 °C" in device.text
+
+
+async def test_the_device_page_says_what_the_device_can_play(seeded: sessionmaker[Session], tmp_path: Path) -> None:
+    with seeded.begin() as s:
+        s.execute(update(Device).where(Device.id == "brd-a0").values(capabilities="text image"))
+    async with _as(seeded, tmp_path, "operator") as c:
+        speaker = (await c.get("/ui/devices/spk-a00")).text
+        board = (await c.get("/ui/devices/brd-a0")).text
+        english = (await c.get("/ui/devices/brd-a0", params={"lang": "en"})).text
+    assert '<dd id="state-renders">âm thanh (mặc định theo loại thiết bị)</dd>' in speaker
+    assert '<dd id="state-renders">chữ, hình ảnh (thiết bị tự khai báo)</dd>' in board
+    assert '<dd id="state-renders">text, images (announced by the device)</dd>' in english and "Can play" in english

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from source_server.accounts.service import READ_ROLES
 from source_server.fleet import presence_queries as queries
+from source_server.fleet.kinds import KINDS, KindName
 from source_server.fleet.presence_api import broker_up
 from source_server.web.kit.auth import WebContext
 from source_server.web.kit.deps import WebUser
@@ -22,7 +23,6 @@ from source_server.web.kit.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-KINDS = ("speaker", "eboard")
 STATUSES = ("online", "stale", "reconnecting", "offline", "never_seen", "unverified")
 # Strings the script needs, in the page's language.
 SCRIPT_STRINGS = (
@@ -68,7 +68,7 @@ def _scope_title(user: WebContext, communes: list[dict[str, Any]], province: str
 def dashboard(
     request: Request,
     user: WebUser,
-    kind: Literal["speaker", "eboard", ""] = "",
+    kind: KindName | Literal[""] = "",
     vendor: Annotated[str, Query(max_length=64)] = "",
     status: Literal["online", "stale", "reconnecting", "offline", "never_seen", "unverified", ""] = "",
 ) -> HTMLResponse:
@@ -93,6 +93,7 @@ def dashboard(
             "totals": data["totals"],
             "by_kind": by_kind,
             "kinds": [kind] if kind else list(KINDS),
+            "all_kinds": KINDS,
             "statuses": STATUSES,
             "vendors": vendor_list,
             "filters": {"kind": kind, "vendor": vendor, "status": status},

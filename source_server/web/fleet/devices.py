@@ -16,9 +16,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from protocols import Capability
 from source_server.accounts.service import OPERATE_ROLES, READ_ROLES
 from source_server.dispatch.queries import device_commands
 from source_server.fleet import presence_queries
+from source_server.fleet.kinds import KINDS, capabilities_of, decode_capabilities
 from source_server.fleet.models import Presence
 from source_server.fleet.presence_api import broker_up
 from source_server.fleet.uptime import local_today, uptime
@@ -33,7 +35,6 @@ router = APIRouter(include_in_schema=False)
 LOCAL_TIME_S = functools.partial(localtime, seconds=True)
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
-KINDS = ("speaker", "eboard")
 TEXT_MAX = 64
 EVENTS_SHOWN = 50
 COMMANDS_SHOWN = 20
@@ -203,6 +204,8 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
         "icon": view.STATUS_ICONS.get(status, ""),
         "area_path": [(code, names.get(code, code)) for code in device.area_path],
         "groups": groups,
+        "kinds": KINDS,
+        "renders": _renders(device.kind, device.capabilities, lang),
         "telemetry": view.telemetry_rows(presence.telemetry if presence else None, lang),
         "events": [
             {
@@ -223,6 +226,14 @@ def device_page(request: Request, user: WebUser, device_id: str) -> HTMLResponse
         **_commands_context(commands, lang),
     }
     return render(request, "device.html", context, user=user)
+
+
+def _renders(kind: str, stored: str | None, lang: str) -> str:
+    """One line: what the device is sent (its announced capabilities, else its kind's defaults), and which."""
+    can = capabilities_of(kind, decode_capabilities(stored))
+    renders = [c for c in Capability if c in can]  # in the protocol's order
+    names = ", ".join(t(f"capability.{c.value}", lang) for c in renders) or t("device.renders.none", lang)
+    return f"{names} {t('device.renders.defaults' if stored is None else 'device.renders.announced', lang)}"
 
 
 def _commands_context(commands: list[Any], lang: str) -> dict[str, Any]:
