@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, MediaRef, PlayBody, Priority, SigningKey, StopBody, Target
+from protocols import Capability, CommandType, MediaRef, PlayBody, Priority, SigningKey, StopBody, Target
 from source_server.accounts.service import Principal
 from source_server.bulletins import service
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted, TransitionRefused
@@ -22,8 +22,8 @@ from source_server.bulletins.workflow import EMERGENCY_SENDERS, Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.dispatch.exceptions import TargetError
-from source_server.dispatch.models import Command, Media
-from source_server.dispatch.service import create_command, media_url
+from source_server.dispatch.models import Command
+from source_server.dispatch.service import create_command, get_media, media_url
 from source_server.fleet import service as fleet
 from source_server.fleet.models import DeviceGroup
 from source_server.scheduling.reach import MAX_DEVICES, bulletin_reach, device_ids
@@ -49,12 +49,14 @@ def _targets(db: Session, bulletin: Bulletin) -> list[Target]:
 def broadcast_now(
     db: Session, *, settings: Settings, signer: SigningKey, bulletin: Bulletin, actor: str, source_ip: str | None
 ) -> list[Command]:
-    """Sign and queue the play of an approved emergency bulletin to all its targets now; it goes on air."""
+    """Sign and queue the play of an approved emergency bulletin's audio rendition to all its targets now; it goes
+    on air."""
     if bulletin.priority != Priority.EMERGENCY.value:
         raise InvalidBulletin("priority", "only an emergency bulletin plays at once")
     if bulletin.state != State.APPROVED.value:
         raise TransitionRefused(Action.GO_ON_AIR.value, bulletin.state)
-    media = db.get(Media, bulletin.media_sha256) if bulletin.media_sha256 else None
+    audio = bulletin.rendition(Capability.AUDIO)  # loudspeakers play the audio rendition
+    media = get_media(db, sha256=audio.media_sha256) if audio and audio.media_sha256 else None
     if media is None:
         raise InvalidBulletin("audio", "the bulletin has no audio to play")
     now = utcnow()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from source_server.accounts.service import Principal, audit
 from source_server.bulletins import service as bulletins
-from source_server.bulletins.models import Bulletin
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import Action
 from source_server.db import utcnow
 from source_server.scheduling import access
@@ -19,7 +19,7 @@ from source_server.scheduling.checks import Check, check_at, check_slot, timing_
 from source_server.scheduling.dayplan import DayPlan, PlanSlot, day_plan
 from source_server.scheduling.exceptions import InvalidInput, PlacementRefused, StateConflict
 from source_server.scheduling.models import ScheduleItem
-from source_server.scheduling.plan import ItemState, Timed, occurrence_items, time_occurrence
+from source_server.scheduling.plan import DEFAULT_KIND, ItemState, Timed, bulletin_of, occurrence_items, time_occurrence
 from source_server.scheduling.priority import insert_priority
 from source_server.scheduling.slots import SlotInput, create_slot, delete_slot, list_slots, update_slot
 from source_server.scheduling.timing import local_day, occurrence
@@ -158,13 +158,14 @@ def place(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
+        content_kind=DEFAULT_KIND,
     )
     assert check.position is not None
     items.insert(check.position, item)
     _renumber(items)
     db.add(item)
     db.flush()
-    bulletin = db.get_one(Bulletin, bulletin_id)
+    bulletin = bulletin_of(db, bulletin_id)
     _scheduled(db, bulletin, principal.username)
     _audit_item(
         db,
@@ -210,10 +211,11 @@ def place_at(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
+        content_kind=DEFAULT_KIND,
     )
     db.add(item)
     db.flush()
-    bulletin = db.get_one(Bulletin, bulletin_id)
+    bulletin = bulletin_of(db, bulletin_id)
     _scheduled(db, bulletin, principal.username)
     _audit_item(db, principal, "item_placed", item, ref.code, bulletin.title, source_ip, at=at.isoformat())
     return item
@@ -291,7 +293,7 @@ def remove(
     item.updated_at = utcnow()
     if item.slot_id is not None:
         _renumber(occurrence_items(db, slot_id=item.slot_id, day=item.day))
-    bulletin = db.get_one(Bulletin, item.bulletin_id)
+    bulletin = bulletin_of(db, item.bulletin_id)
     _audit_item(db, principal, "item_removed", item, ref.code, bulletin.title, source_ip, command_id=item.command_id)
     db.flush()
     return item
