@@ -488,7 +488,7 @@ def with_rendition(
     )
     if exclude_priority:
         query = query.where(Bulletin.priority.not_in(sorted(exclude_priority)))
-    return [(b, r) for b, r in db.execute(query).tuples()]
+    return [(b, r) for b, r in db.execute(query).all()]
 
 
 def ids_in_state(db: Session, *, state: str, among: Iterable[int]) -> set[int]:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from protocols import Capability
 from source_server.accounts.service import Principal, audit
 from source_server.bulletins import service as bulletins
 from source_server.bulletins.service import Bulletin
@@ -55,8 +56,12 @@ def check_placement(
     at: datetime | None = None,
     gap: timedelta,
     now: datetime | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> Check:
-    """Every problem of placing the bulletin in a slot occurrence (slot and day) or at a time (``at``, UTC)."""
+    """Every problem of placing the bulletin's ``kind`` rendition (audio: loudspeakers) in a slot occurrence (slot
+    and day) or at a time (``at``, UTC)."""
+    if kind not in {c.value for c in Capability}:
+        raise InvalidInput("kind", f"must be one of {', '.join(c.value for c in Capability)}")
     ref = access.area(db, principal=principal, area_code=area_code)
     programme = access.programme_of(db, area_code=ref.code)
     bulletin = access.bulletin_for(db, principal=principal, bulletin_id=bulletin_id, where=ref.path)
@@ -65,7 +70,7 @@ def check_placement(
     if at is not None and slot_id is None and day is None:
         if at.tzinfo is None:
             raise InvalidInput("at", "give the time with its offset, e.g. 2026-01-10T06:00:00+07:00")
-        return check_at(db, bulletin=bulletin, area_path=ref.path, programme_id=pid, at=at, gap=gap, now=now)
+        return check_at(db, bulletin=bulletin, area_path=ref.path, programme_id=pid, at=at, gap=gap, now=now, kind=kind)
     if slot_id is None or day is None or at is not None:
         raise InvalidInput("slot_id", "give either a slot and a day, or a time")
     if position is not None and position < 0:
@@ -81,6 +86,7 @@ def check_placement(
         position=position,
         gap=gap,
         now=now,
+        kind=kind,
     )
 
 
@@ -128,9 +134,10 @@ def place(
     gap: timedelta,
     now: datetime | None = None,
     source_ip: str | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> ScheduleItem:
-    """Place an approved bulletin in a slot occurrence at ``position`` (None: last); PlacementRefused with every
-    problem otherwise."""
+    """Place an approved bulletin's ``kind`` rendition in a slot occurrence at ``position`` (None: last);
+    PlacementRefused with every problem otherwise."""
     ref = access.area(db, principal=principal, area_code=area_code, write=True, action="place a bulletin")
     check = check_placement(
         db,
@@ -142,6 +149,7 @@ def place(
         position=position,
         gap=gap,
         now=now,
+        kind=kind,
     )
     if check.problems:
         raise PlacementRefused(check.problems)
@@ -158,7 +166,7 @@ def place(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
-        content_kind=DEFAULT_KIND,
+        content_kind=kind,
     )
     assert check.position is not None
     items.insert(check.position, item)
@@ -191,11 +199,13 @@ def place_at(
     gap: timedelta,
     now: datetime | None = None,
     source_ip: str | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> ScheduleItem:
-    """Place an approved bulletin once at a fixed time (UTC-aware); PlacementRefused with every problem otherwise."""
+    """Place an approved bulletin's ``kind`` rendition once at a fixed time (UTC-aware); PlacementRefused with every
+    problem otherwise."""
     ref = access.area(db, principal=principal, area_code=area_code, write=True, action="place a bulletin")
     check = check_placement(
-        db, principal=principal, area_code=ref.code, bulletin_id=bulletin_id, at=at, gap=gap, now=now
+        db, principal=principal, area_code=ref.code, bulletin_id=bulletin_id, at=at, gap=gap, now=now, kind=kind
     )
     if check.problems:
         raise PlacementRefused(check.problems)
@@ -211,7 +221,7 @@ def place_at(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
-        content_kind=DEFAULT_KIND,
+        content_kind=kind,
     )
     db.add(item)
     db.flush()
