@@ -9,21 +9,21 @@ again, an uploaded file is mixed again from its kept source. Audio given only by
 source to mix, so it cannot be combined with jingles.
 
 A bulletin's content reaches devices as **renditions** (``models.Rendition``): its audio is the ``audio``
-rendition, written here whenever the audio is set, replaced or dropped; other kinds (text, image, video, stream)
-are added with ``add_rendition``. Other domains read bulletins only through this module: ``find``/``find_many``
-(the engines' unscoped lookups), ``renditions_of``/``rendition_for``, ``with_rendition`` (what may be offered
-for a programme) and ``ids_in_state``.
+rendition, written whenever the audio is set, replaced or dropped; other kinds (text, image, video, stream) are
+added with ``add_rendition`` and taken away with ``remove_rendition``. Other domains read bulletins only through
+this module, including the lookups it re-exports from ``renditions.py`` (``find``, ``find_many``,
+``renditions_of``, ``rendition_for``, ``with_rendition``, ``ids_in_state``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from protocols import Capability, OriginLevel, Priority
 from source_server.accounts.service import READ_ROLES, Principal, Role, audit
@@ -33,6 +33,13 @@ from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin
 from source_server.bulletins.models import Bulletin as Bulletin
 from source_server.bulletins.models import BulletinDecision, BulletinVersion, Category
 from source_server.bulletins.models import Rendition as Rendition
+from source_server.bulletins.renditions import find as find
+from source_server.bulletins.renditions import find_many as find_many
+from source_server.bulletins.renditions import ids_in_state as ids_in_state
+from source_server.bulletins.renditions import kind_of, put_audio
+from source_server.bulletins.renditions import rendition_for as rendition_for
+from source_server.bulletins.renditions import renditions_of as renditions_of
+from source_server.bulletins.renditions import with_rendition as with_rendition
 from source_server.bulletins.workflow import (
     EMERGENCY_SENDERS,
     WRITE_ROLES,
@@ -48,7 +55,6 @@ from source_server.fleet import service as fleet
 TITLE_MAX = 200
 TEXT_MAX = 30_000
 """About half an hour of speech: longer texts are refused (split them into several bulletins)."""
-_CHUNK = 500
 TARGET_TYPES = ("province", "commune", "village", "group", "devices")
 CONTENT_FIELDS = ("title", "category_code", "priority", "target_type", "target_codes", "text", "media_sha256",
                   "intro_jingle_id", "outro_jingle_id", "valid_from", "valid_until")  # fmt: skip
@@ -155,7 +161,7 @@ def _check_media(db: Session, data: BulletinInput) -> None:
         media = get_media(db, sha256=data.media_sha256)
         if media is None:
             raise InvalidBulletin("media_sha256", f"no media {data.media_sha256} in the store; upload the file first")
-        if _kind_of(media.content_type) != Capability.AUDIO.value:
+        if kind_of(media.content_type) != Capability.AUDIO.value:
             raise InvalidBulletin("media_sha256", f"media {data.media_sha256} is {media.content_type}, not audio")
 
 
@@ -237,7 +243,7 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
         **{name: getattr(data, name) for name in COLUMNS},
     )
     db.add(bulletin)
-    _put_audio(db, bulletin, data.media_sha256, principal.username)
+    put_audio(db, bulletin, data.media_sha256, principal.username)
     db.flush()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
     _decide(db, bulletin, action=Action.CREATE, actor=principal.username, source_ip=source_ip)
@@ -293,16 +299,16 @@ def update(
         return bulletin
     for name in changed:
         if name == "media_sha256":
-            _put_audio(db, bulletin, data.media_sha256, principal.username)
+            put_audio(db, bulletin, data.media_sha256, principal.username)
         else:
             setattr(bulletin, name, getattr(data, name))
     jingles_changed = bool(set(changed) & set(jingles.SLOTS))
     if "media_sha256" not in changed:
         if bulletin.tts_engine and ("text" in changed or jingles_changed):
-            _put_audio(db, bulletin, None, principal.username)  # the speech read the old text, or old jingles
+            put_audio(db, bulletin, None, principal.username)  # the speech read the old text, or old jingles
             bulletin.tts_engine = bulletin.tts_voice = None
         elif bulletin.audio_source_sha256 and jingles_changed:
-            _put_audio(db, bulletin, None, principal.username)  # the file is mixed again with the new jingles
+            put_audio(db, bulletin, None, principal.username)  # the file is mixed again with the new jingles
     bulletin.version += 1
     bulletin.updated_at = utcnow()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
@@ -367,7 +373,7 @@ def _attachable(db: Session, principal: Principal, bulletin_id: int, version: in
 
 
 def _set_audio(db: Session, bulletin: Bulletin, version: int, sha256: str, actor: str) -> None:
-    _put_audio(db, bulletin, sha256, actor)
+    put_audio(db, bulletin, sha256, actor)
     for snapshot in bulletin.versions:
         if snapshot.version == version:
             snapshot.media_sha256 = sha256
@@ -408,97 +414,6 @@ def attach_mix(
                   "intro_jingle_id": bulletin.intro_jingle_id, "outro_jingle_id": bulletin.outro_jingle_id})  # fmt: skip
     db.flush()
     return bulletin
-
-
-def _kind_of(content_type: str) -> str:
-    """The rendition kind a stored file of ``content_type`` is (audio/*, text/*, image/*, video/*)."""
-    return content_type.split("/", 1)[0].strip().lower()
-
-
-def _put_audio(db: Session, bulletin: Bulletin, sha256: str | None, actor: str) -> None:
-    """Make the media ``sha256`` the bulletin's audio rendition (changed in place: one rendition per kind), or
-    drop its audio rendition when None. Its length is the media's."""
-    current = bulletin.rendition(Capability.AUDIO)
-    if sha256 is None:
-        if current is not None:
-            bulletin.renditions.remove(current)
-        return
-    media = get_media(db, sha256=sha256)
-    if media is None:
-        raise InvalidBulletin("media_sha256", f"no media {sha256} in the store; upload the file first")
-    if current is None:
-        current = Rendition(kind=Capability.AUDIO.value)
-        bulletin.renditions.append(current)
-    current.content_type, current.media_sha256, current.url = media.content_type, media.sha256, None
-    current.duration_ms, current.created_by, current.created_at = media.duration_ms, actor, utcnow()
-
-
-def find(db: Session, bulletin_id: int) -> Bulletin | None:
-    """The bulletin, unscoped: for engines (the programme, dispatch) that check access their own way."""
-    return db.get(Bulletin, bulletin_id)
-
-
-def find_many(db: Session, bulletin_ids: Iterable[int]) -> dict[int, Bulletin]:
-    """Bulletins by id, unscoped, in a few queries with their renditions (versions and decisions left unloaded)."""
-    ids = sorted(set(bulletin_ids))
-    out: dict[int, Bulletin] = {}
-    for n in range(0, len(ids), _CHUNK):
-        query = select(Bulletin).where(Bulletin.id.in_(ids[n : n + _CHUNK]))
-        for bulletin in db.scalars(query.options(lazyload(Bulletin.versions), lazyload(Bulletin.decisions))):
-            out[bulletin.id] = bulletin
-    return out
-
-
-def renditions_of(db: Session, bulletin_id: int) -> list[Rendition]:
-    """Every rendition of the bulletin (empty for an unknown id), by kind."""
-    bulletin = find(db, bulletin_id)
-    return list(bulletin.renditions) if bulletin else []
-
-
-def rendition_for(db: Session, bulletin_id: int, kind: Capability | str) -> Rendition | None:
-    """The bulletin's rendition of ``kind`` (what a device with that capability plays), if it has one."""
-    bulletin = find(db, bulletin_id)
-    return bulletin.rendition(kind) if bulletin else None
-
-
-def with_rendition(
-    db: Session,
-    *,
-    kind: Capability | str,
-    owner_areas: Collection[str],
-    states: Collection[str],
-    now: datetime,
-    exclude_priority: Collection[str] = (),
-    limit: int = 100,
-) -> list[tuple[Bulletin, Rendition]]:
-    """The newest bulletins owned by ``owner_areas`` in ``states``, not of ``exclude_priority``, still valid at
-    ``now``, that have a rendition of ``kind``: each with that rendition (unscoped)."""
-    query = (
-        select(Bulletin, Rendition)
-        .join(Rendition, Rendition.bulletin_id == Bulletin.id)
-        .where(
-            Rendition.kind == str(kind),
-            Bulletin.owner_area.in_(sorted(owner_areas)),
-            Bulletin.state.in_(sorted(states)),
-            or_(Bulletin.valid_until.is_(None), Bulletin.valid_until > now),
-        )
-        .options(lazyload(Bulletin.versions), lazyload(Bulletin.decisions))
-        .order_by(Bulletin.updated_at.desc(), Bulletin.id.desc())
-        .limit(limit)
-    )
-    if exclude_priority:
-        query = query.where(Bulletin.priority.not_in(sorted(exclude_priority)))
-    return [(b, r) for b, r in db.execute(query).all()]
-
-
-def ids_in_state(db: Session, *, state: str, among: Iterable[int]) -> set[int]:
-    """Which of the bulletins ``among`` are in ``state``."""
-    ids = sorted(set(among))
-    out: set[int] = set()
-    for n in range(0, len(ids), _CHUNK):
-        query = select(Bulletin.id).where(Bulletin.id.in_(ids[n : n + _CHUNK]), Bulletin.state == state)
-        out.update(db.scalars(query))
-    return out
 
 
 def _rendition_edit(db: Session, principal: Principal, bulletin_id: int, kind: str) -> Bulletin:
@@ -558,7 +473,7 @@ def add_rendition(
         media = get_media(db, sha256=media_sha256) if media_sha256 else None
         if media is None or url:
             raise InvalidBulletin("media_sha256", f"a {kind} rendition is a stored file: upload it first")
-        if _kind_of(media.content_type) != kind:
+        if kind_of(media.content_type) != kind:
             raise InvalidBulletin("media_sha256", f"media {media.sha256} is {media.content_type}, not {kind}")
         length = duration_ms if duration_ms is not None else media.duration_ms
         if not length or length <= 0:

@@ -15,6 +15,7 @@ from source_server.bulletins import service as bulletins
 from source_server.bulletins.exceptions import InvalidBulletin, NotPermitted
 from source_server.bulletins.onair import broadcast_now
 from source_server.dispatch.models import Command, Media
+from tests.bulletins import support as api_support
 from tests.scheduling.support import bulletin, media, seed, settings_for, state_of, who
 
 
@@ -125,3 +126,21 @@ def test_an_emergency_with_only_an_image_is_not_sent_to_loudspeakers(
     with seeded() as s:
         assert s.scalar(select(func.count()).select_from(Command)) == 0
     assert state_of(seeded, bid) == "approved"
+
+
+async def test_the_api_shows_a_bulletins_renditions_and_refuses_audio_it_does_not_have(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    tokens = api_support.seed(db)
+    with db.begin() as s:
+        sha = media(s, 42_000)
+    async with api_support.client(db, tmp_path) as c:
+        api = api_support.Api(c, tokens)
+        made = await api("editor-a", "POST", "", json=api_support.draft(media_sha256=sha))
+        assert made.status_code == 201, made.text
+        detail = (await api("editor-a", "GET", f"/{made.json()['id']}")).json()
+        assert detail["media_sha256"] == sha
+        assert [(r["kind"], r["media_sha256"], r["content_type"], r["duration_ms"], r["url"], r["created_by"])
+                for r in detail["renditions"]] == [("audio", sha, "audio/mpeg", 42_000, None, "editor-a")]  # fmt: skip
+        missing = await api("editor-a", "POST", "", json=api_support.draft(media_sha256="d" * 64))
+        assert missing.status_code == 422 and "upload the file first" in missing.text
