@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User, WebSession
 from source_server.audio.dictionary.models import Abbreviation
-from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
+from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category, Rendition
 from source_server.db import Base
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
 from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
@@ -31,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "Presence",
     "Programme",
+    "Rendition",
     "RoleGrant",
     "ScheduleItem",
     "Slot",

@@ -64,6 +64,14 @@ class BulletinErrorCode(StrEnum):
     JINGLE_KIND_UNKNOWN = "jingle_kind_unknown"
     JINGLE_AREA_UNKNOWN = "jingle_area_unknown"
     JINGLE_AREA_OUTSIDE = "jingle_area_outside"
+    MEDIA_UNKNOWN = "media_unknown"
+    MEDIA_WRONG_TYPE = "media_wrong_type"
+    RENDITION_KIND_UNKNOWN = "rendition_kind_unknown"
+    RENDITION_AUDIO_MADE = "rendition_audio_made"
+    DURATION_INVALID = "duration_invalid"
+    DURATION_MISSING = "duration_missing"
+    STREAM_URL_INVALID = "stream_url_invalid"
+    STREAM_TYPE_MISSING = "stream_type_missing"
 
 
 class BulletinError(Exception):

@@ -1,12 +1,14 @@
-"""Tables of bulletins: categories, jingles, the bulletin, every version of its content, and every decision on it."""
+"""Tables of bulletins: categories, jingles, the bulletin, its renditions, every version of its content, and every
+decision on it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from protocols import Capability
 from source_server.db import Base, UtcDateTime, utcnow
 
 
@@ -64,7 +66,6 @@ class Bulletin(Base):
     """province | commune | village | group | devices"""
     target_codes: Mapped[list[str]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text, default="")
-    media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
     intro_jingle_id: Mapped[int | None] = mapped_column(ForeignKey("jingles.id"))
     outro_jingle_id: Mapped[int | None] = mapped_column(ForeignKey("jingles.id"))
     audio_source_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -87,6 +88,44 @@ class Bulletin(Base):
     decisions: Mapped[list[BulletinDecision]] = relationship(
         cascade="all, delete-orphan", order_by="BulletinDecision.id", lazy="selectin"
     )
+    renditions: Mapped[list[Rendition]] = relationship(
+        cascade="all, delete-orphan", order_by="Rendition.kind", lazy="selectin"
+    )
+    """Its content in the forms devices render (``service.renditions_of``); written only by ``service``."""
+
+    def rendition(self, kind: Capability | str) -> Rendition | None:
+        """Its rendition of ``kind``, if it has one."""
+        return next((r for r in self.renditions if r.kind == kind), None)
+
+    @property
+    def media_sha256(self) -> str | None:
+        """The media of its audio rendition (what loudspeakers play); None without audio. Read-only: the audio
+        is set through ``service`` (speech, upload, a media hash)."""
+        audio = self.rendition(Capability.AUDIO)
+        return audio.media_sha256 if audio else None
+
+
+class Rendition(Base):
+    """One form of a bulletin a kind of device renders: ``audio`` for loudspeakers; ``text``, ``image``, ``video``
+    and ``stream`` for the next channels. The bulletin stays the editorial unit (approval, validity, versions);
+    each rendition has its own length, which the programme places and times. At most one of each kind."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("bulletin_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletins.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """A ``protocols.Capability`` value: what a device must be able to render to play it."""
+    content_type: Mapped[str] = mapped_column(String(64))
+    media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
+    """The stored file it plays; None for a stream (``url``)."""
+    url: Mapped[str | None] = mapped_column(String(500))
+    """A stream's address (``kind`` stream)."""
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    """How long it plays; None when it has no length of its own (a live stream)."""
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class BulletinVersion(Base):

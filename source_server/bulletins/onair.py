@@ -24,8 +24,8 @@ from source_server.config import Settings
 from source_server.db import utcnow
 from source_server.dispatch.content import play_body
 from source_server.dispatch.exceptions import TargetError
-from source_server.dispatch.models import Command, Media
-from source_server.dispatch.service import create_command
+from source_server.dispatch.models import Command
+from source_server.dispatch.service import create_command, get_media
 from source_server.fleet import service as fleet
 from source_server.fleet.models import DeviceGroup
 
@@ -47,12 +47,14 @@ def _targets(db: Session, bulletin: Bulletin) -> list[Target]:
 def broadcast_now(
     db: Session, *, settings: Settings, signer: SigningKey, bulletin: Bulletin, actor: str, source_ip: str | None
 ) -> list[Command]:
-    """Sign and queue the play of an approved emergency bulletin to all its targets now; it goes on air."""
+    """Sign and queue the play of an approved emergency bulletin's audio rendition to all its targets now; it goes
+    on air."""
     if bulletin.priority != Priority.EMERGENCY.value:
         raise InvalidBulletin(Code.NOT_EMERGENCY, "priority", "only an emergency bulletin plays at once")
     if bulletin.state != State.APPROVED.value:
         raise TransitionRefused(Action.GO_ON_AIR.value, bulletin.state)
-    media = db.get(Media, bulletin.media_sha256) if bulletin.media_sha256 else None
+    audio = bulletin.rendition(Capability.AUDIO)  # loudspeakers play the audio rendition
+    media = get_media(db, sha256=audio.media_sha256) if audio and audio.media_sha256 else None
     if media is None:
         raise InvalidBulletin(Code.NO_AUDIO, "audio", "the bulletin has no audio to play")
     now = utcnow()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from protocols import Target
-from source_server.bulletins.models import Bulletin
+from source_server.bulletins.service import Bulletin
 from source_server.fleet import service as fleet
 from source_server.fleet.models import Device, DeviceGroup
 

@@ -137,9 +137,24 @@ class BulletinRead(BulletinBase):
     updated_at: datetime
 
 
-class BulletinDetail(BulletinRead):
-    """A bulletin with its versions and decisions."""
+class RenditionRead(BaseModel):
+    """One form of the bulletin a kind of device plays (``audio`` for loudspeakers)."""
 
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    content_type: str
+    media_sha256: str | None
+    url: str | None
+    duration_ms: int | None
+    created_by: str
+    created_at: datetime
+
+
+class BulletinDetail(BulletinRead):
+    """A bulletin with its renditions, versions and decisions."""
+
+    renditions: list[RenditionRead]
     versions: list[VersionRead]
     decisions: list[DecisionRead]
 

@@ -7,6 +7,12 @@ The intro and outro jingles are content like the text: choosing them makes a new
 made with them (``speech.py``), so a change of jingles drops audio made with the old ones: speech is made
 again, an uploaded file is mixed again from its kept source. Audio given only by its hash (API) has no
 source to mix, so it cannot be combined with jingles.
+
+A bulletin's content reaches devices as **renditions** (``models.Rendition``): its audio is the ``audio``
+rendition, written whenever the audio is set, replaced or dropped; other kinds (text, image, video, stream) are
+added with ``add_rendition`` and taken away with ``remove_rendition``. Other domains read bulletins only through
+this module, including the lookups it re-exports from ``renditions.py`` (``find``, ``find_many``,
+``renditions_of``, ``rendition_for``, ``with_rendition``, ``ids_in_state``).
 """
 
 from __future__ import annotations
@@ -19,13 +25,22 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from protocols import OriginLevel, Priority
+from protocols import Capability, OriginLevel, Priority
 from source_server.accounts.service import READ_ROLES, Principal, Role, audit
 from source_server.audio.textnorm import UnspeakableText, ensure_speakable, normalize
 from source_server.bulletins import jingles
 from source_server.bulletins.exceptions import BulletinErrorCode as Code
 from source_server.bulletins.exceptions import BulletinNotFound, InvalidBulletin, NotPermitted, TransitionRefused
-from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category
+from source_server.bulletins.models import Bulletin as Bulletin
+from source_server.bulletins.models import BulletinDecision, BulletinVersion, Category
+from source_server.bulletins.models import Rendition as Rendition
+from source_server.bulletins.renditions import find as find
+from source_server.bulletins.renditions import find_many as find_many
+from source_server.bulletins.renditions import ids_in_state as ids_in_state
+from source_server.bulletins.renditions import kind_of, put_audio
+from source_server.bulletins.renditions import rendition_for as rendition_for
+from source_server.bulletins.renditions import renditions_of as renditions_of
+from source_server.bulletins.renditions import with_rendition as with_rendition
 from source_server.bulletins.workflow import (
     EMERGENCY_SENDERS,
     WRITE_ROLES,
@@ -35,6 +50,7 @@ from source_server.bulletins.workflow import (
     next_state,
 )
 from source_server.db import utcnow
+from source_server.dispatch.service import get_media
 from source_server.fleet import service as fleet
 
 TITLE_MAX = 200
@@ -45,6 +61,10 @@ CONTENT_FIELDS = ("title", "category_code", "priority", "target_type", "target_c
                   "intro_jingle_id", "outro_jingle_id", "valid_from", "valid_until")  # fmt: skip
 AUDIO_FIELDS = ("tts_engine", "tts_voice", "audio_source_sha256")
 """How the audio was made: set with it (speech, upload), not a writer's content."""
+COLUMNS = tuple(name for name in (*CONTENT_FIELDS, *AUDIO_FIELDS) if name != "media_sha256")
+"""Fields stored on the bulletin itself; ``media_sha256`` is its audio rendition's media."""
+STREAM_KINDS = frozenset({Capability.STREAM.value})
+"""Rendition kinds that play an address (``url``) rather than a stored file."""
 
 
 @dataclass
@@ -148,6 +168,20 @@ def _check_jingles(db: Session, data: BulletinInput, owner: str, *, before: Bull
         raise InvalidBulletin(Code.JINGLE_BY_HASH, field, message)
 
 
+def _check_media(db: Session, data: BulletinInput) -> None:
+    """Audio given by its hash is a stored audio file."""
+    if data.media_sha256:
+        media = get_media(db, sha256=data.media_sha256)
+        if media is None:
+            raise InvalidBulletin(
+                Code.MEDIA_UNKNOWN, "media_sha256", f"no media {data.media_sha256} in the store; upload the file first"
+            )
+        if kind_of(media.content_type) != Capability.AUDIO.value:
+            raise InvalidBulletin(
+                Code.MEDIA_WRONG_TYPE, "media_sha256", f"media {data.media_sha256} is {media.content_type}, not audio"
+            )
+
+
 def _snapshot(bulletin: Bulletin, editor: str) -> BulletinVersion:
     return BulletinVersion(
         bulletin_id=bulletin.id,
@@ -216,6 +250,7 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
     _check_content(db, data, now=now)
     _check_target(db, data, path)
     _check_jingles(db, data, owner.code)
+    _check_media(db, data)
     bulletin = Bulletin(
         owner_area=owner.code,
         origin=OriginLevel.COMMUNE.value if owner.level == "commune" else OriginLevel.PROVINCE.value,
@@ -224,9 +259,10 @@ def create(db: Session, *, principal: Principal, data: BulletinInput, source_ip:
         version=1,
         created_at=now,
         updated_at=now,
-        **{name: getattr(data, name) for name in (*CONTENT_FIELDS, *AUDIO_FIELDS)},
+        **{name: getattr(data, name) for name in COLUMNS},
     )
     db.add(bulletin)
+    put_audio(db, bulletin, data.media_sha256, principal.username)
     db.flush()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
     _decide(db, bulletin, action=Action.CREATE, actor=principal.username, source_ip=source_ip)
@@ -272,6 +308,7 @@ def update(
     _check_content(db, data, now=utcnow())
     _check_target(db, data, path)
     _check_jingles(db, data, bulletin.owner_area, before=bulletin)
+    _check_media(db, data)
     changed = [
         f.name
         for f in fields(BulletinInput)
@@ -280,14 +317,17 @@ def update(
     if not set(changed) & set(CONTENT_FIELDS):
         return bulletin
     for name in changed:
-        setattr(bulletin, name, getattr(data, name))
+        if name == "media_sha256":
+            put_audio(db, bulletin, data.media_sha256, principal.username)
+        else:
+            setattr(bulletin, name, getattr(data, name))
     jingles_changed = bool(set(changed) & set(jingles.SLOTS))
     if "media_sha256" not in changed:
         if bulletin.tts_engine and ("text" in changed or jingles_changed):
-            bulletin.media_sha256 = None  # the speech read the old text, or plays between the old jingles
+            put_audio(db, bulletin, None, principal.username)  # the speech read the old text, or old jingles
             bulletin.tts_engine = bulletin.tts_voice = None
         elif bulletin.audio_source_sha256 and jingles_changed:
-            bulletin.media_sha256 = None  # the file is mixed again with the new jingles
+            put_audio(db, bulletin, None, principal.username)  # the file is mixed again with the new jingles
     bulletin.version += 1
     bulletin.updated_at = utcnow()
     bulletin.versions.append(_snapshot(bulletin, principal.username))
@@ -353,8 +393,8 @@ def _attachable(db: Session, principal: Principal, bulletin_id: int, version: in
     return bulletin
 
 
-def _set_audio(bulletin: Bulletin, version: int, sha256: str) -> None:
-    bulletin.media_sha256 = sha256
+def _set_audio(db: Session, bulletin: Bulletin, version: int, sha256: str, actor: str) -> None:
+    put_audio(db, bulletin, sha256, actor)
     for snapshot in bulletin.versions:
         if snapshot.version == version:
             snapshot.media_sha256 = sha256
@@ -374,7 +414,7 @@ def attach_speech(
 ) -> Bulletin:
     """Speech synthesised from version ``version``'s text becomes its audio (same version; engine recorded)."""
     bulletin = _attachable(db, principal, bulletin_id, version, "text")
-    _set_audio(bulletin, version, sha256)
+    _set_audio(db, bulletin, version, sha256, principal.username)
     bulletin.tts_engine, bulletin.tts_voice = engine, voice
     audit(db, actor=principal.username, action="bulletin.speech", object_type="bulletin", object_id=str(bulletin.id),
           area_code=bulletin.owner_area, source_ip=source_ip, summary=f"{engine} {voice}",
@@ -388,12 +428,113 @@ def attach_mix(
 ) -> Bulletin:
     """The bulletin's own file, mixed again with version ``version``'s jingles, becomes its audio (same version)."""
     bulletin = _attachable(db, principal, bulletin_id, version, "jingles")
-    _set_audio(bulletin, version, sha256)
+    _set_audio(db, bulletin, version, sha256, principal.username)
     audit(db, actor=principal.username, action="bulletin.remixed", object_type="bulletin", object_id=str(bulletin.id),
           area_code=bulletin.owner_area, source_ip=source_ip, summary=bulletin.title[:200],
           detail={"version": version, "media": sha256, "source": bulletin.audio_source_sha256,
                   "intro_jingle_id": bulletin.intro_jingle_id, "outro_jingle_id": bulletin.outro_jingle_id})  # fmt: skip
     db.flush()
+    return bulletin
+
+
+def _rendition_edit(db: Session, principal: Principal, bulletin_id: int, kind: str) -> Bulletin:
+    """The bulletin if its renditions may change (as an edit may), for a change recorded as a new version."""
+    bulletin = get(db, principal=principal, bulletin_id=bulletin_id)
+    _require(principal, WRITE_ROLES, _path(db, bulletin.owner_area), Action.EDIT)
+    if next_state(Action.EDIT, State(bulletin.state)) is None:
+        raise TransitionRefused(Action.EDIT.value, bulletin.state)
+    if kind not in {c.value for c in Capability}:
+        raise InvalidBulletin(
+            Code.RENDITION_KIND_UNKNOWN, "kind", f"must be one of {', '.join(c.value for c in Capability)}"
+        )
+    if kind == Capability.AUDIO.value:
+        raise InvalidBulletin(
+            Code.RENDITION_AUDIO_MADE, "kind", "the audio is made from the text, uploaded, or given as media_sha256"
+        )
+    return bulletin
+
+
+def _new_version(db: Session, bulletin: Bulletin, principal: Principal, detail: dict[str, Any], ip: str | None) -> None:
+    """A rendition changed: a new version, back to the approver when it was approved (what plays is approved)."""
+    bulletin.version += 1
+    bulletin.updated_at = utcnow()
+    bulletin.versions.append(_snapshot(bulletin, principal.username))
+    _decide(db, bulletin, action=Action.EDIT, actor=principal.username, source_ip=ip, detail=detail)
+    db.flush()
+
+
+def add_rendition(
+    db: Session,
+    *,
+    principal: Principal,
+    bulletin_id: int,
+    kind: Capability | str,
+    media_sha256: str | None = None,
+    url: str | None = None,
+    content_type: str | None = None,
+    duration_ms: int | None = None,
+    source_ip: str | None = None,
+) -> Rendition:
+    """Give the bulletin (or replace) its rendition of ``kind`` other than audio: a stored file of that kind
+    (``media_sha256``; its length unless ``duration_ms`` says how long to show it) or a stream (``url`` and
+    ``content_type``). A change of content like an edit: a new version, and an approved bulletin goes back to
+    its approver."""
+    kind = str(kind)
+    bulletin = _rendition_edit(db, principal, bulletin_id, kind)
+    if duration_ms is not None and duration_ms <= 0:
+        raise InvalidBulletin(Code.DURATION_INVALID, "duration_ms", "a length is a positive number of milliseconds")
+    if kind in STREAM_KINDS:
+        if not url or not url.startswith(("http://", "https://")) or media_sha256:
+            raise InvalidBulletin(
+                Code.STREAM_URL_INVALID, "url", "a stream rendition is an http(s) address, not a stored file"
+            )
+        if not content_type:
+            raise InvalidBulletin(
+                Code.STREAM_TYPE_MISSING, "content_type", "say what the stream carries, e.g. audio/mpeg"
+            )
+        fields_ = {
+            "media_sha256": None,
+            "url": url[:500],
+            "content_type": content_type[:64],
+            "duration_ms": duration_ms,
+        }
+    else:
+        media = get_media(db, sha256=media_sha256) if media_sha256 else None
+        if media is None or url:
+            raise InvalidBulletin(
+                Code.MEDIA_UNKNOWN, "media_sha256", f"a {kind} rendition is a stored file: upload it first"
+            )
+        if kind_of(media.content_type) != kind:
+            raise InvalidBulletin(
+                Code.MEDIA_WRONG_TYPE, "media_sha256", f"media {media.sha256} is {media.content_type}, not {kind}"
+            )
+        length = duration_ms if duration_ms is not None else media.duration_ms
+        if not length or length <= 0:
+            raise InvalidBulletin(Code.DURATION_MISSING, "duration_ms", f"say how long the {kind} is shown")
+        fields_ = {"media_sha256": media.sha256, "url": None, "content_type": media.content_type, "duration_ms": length}
+    rendition = bulletin.rendition(kind)
+    if rendition is None:
+        rendition = Rendition(kind=kind)
+        bulletin.renditions.append(rendition)
+    for name, value in fields_.items():
+        setattr(rendition, name, value)
+    rendition.created_by, rendition.created_at = principal.username, utcnow()
+    _new_version(db, bulletin, principal, {"rendition": kind, **fields_}, source_ip)
+    return rendition
+
+
+def remove_rendition(
+    db: Session, *, principal: Principal, bulletin_id: int, kind: Capability | str, source_ip: str | None = None
+) -> Bulletin:
+    """Take the bulletin's rendition of ``kind`` (other than audio) away; a new version like any edit."""
+    kind = str(kind)
+    bulletin = _rendition_edit(db, principal, bulletin_id, kind)
+    rendition = bulletin.rendition(kind)
+    if rendition is None:
+        return bulletin
+    bulletin.renditions.remove(rendition)
+    db.flush()
+    _new_version(db, bulletin, principal, {"rendition": kind, "removed": True}, source_ip)
     return bulletin
 
 

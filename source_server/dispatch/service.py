@@ -115,6 +115,11 @@ def media_known(db: Session, *, sha256: str) -> bool:
     return db.get(Media, sha256) is not None
 
 
+def get_media(db: Session, *, sha256: str) -> Media | None:
+    """The recorded media with this hash (its type, size and length), if any."""
+    return db.get(Media, sha256)
+
+
 def _audit_area(settings: Settings, target: Target, resolved: Resolved) -> str:
     if target.area is not None:
         return target.area[-1]

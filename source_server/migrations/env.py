@@ -35,9 +35,19 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url())
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # batch mode copies a table and drops the old one: with foreign keys on, that drop would
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # delete (cascade) or refuse the rows referring to it
+            conn.commit()
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+            if broken:
+                raise RuntimeError(f"the migrated SQLite database breaks foreign keys: {broken[:5]}")
     engine.dispose()
 
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from source_server.accounts.service import READ_ROLES, Principal
-from source_server.bulletins.models import Bulletin
+from source_server.bulletins import service as bulletins
 from source_server.bulletins.reach import Path, bulletin_reach
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import WRITE_ROLES
 from source_server.db import utcnow
 from source_server.fleet import service as fleet
@@ -89,7 +90,7 @@ def item_in(db: Session, *, programme: Programme | None, item_id: int) -> Schedu
 def bulletin_for(db: Session, *, principal: Principal, bulletin_id: int, where: Path) -> Bulletin:
     """A bulletin the caller may read, or one that targets ``where`` (a commune places the province's bulletins
     meant for it); NotFound otherwise."""
-    bulletin = db.get(Bulletin, bulletin_id)
+    bulletin = bulletins.find(db, bulletin_id)
     if bulletin is None:
         raise NotFound("bulletin", bulletin_id)
     if principal.can(READ_ROLES, fleet.area_path(db, bulletin.owner_area)):

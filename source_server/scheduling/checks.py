@@ -1,8 +1,9 @@
 """Placement rules: every problem of a placement, found before anything is saved (reads only).
 
 A slot placement is checked in the occurrence as it would be: the items after the new one move later, so they
-are checked too. Rules: the bulletin is approved (or already scheduled / on air), not an emergency, has audio
-(else its length is unknown), targets something in the programme's area; the slot runs that day (weekday, date
+are checked too. Rules: the bulletin is approved (or already scheduled / on air), not an emergency, has the
+rendition the item plays (audio for loudspeakers; else its length is unknown), targets something in the
+programme's area; the slot runs that day (weekday, date
 range, skip dates); the item does not start in the past; the slot is not overfilled; no item overlaps an item
 of another occurrence or a one-off item on the same devices; every item lies inside its bulletin's validity.
 """
@@ -16,14 +17,22 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from protocols import Priority
-from source_server.bulletins.models import Bulletin
+from protocols import Capability, Priority
 from source_server.bulletins.reach import Path, Reach, bulletin_reach, too_wide
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import State
 from source_server.fleet.uptime import LOCAL_TZ
 from source_server.scheduling.exceptions import Problem
 from source_server.scheduling.models import ScheduleItem, Slot
-from source_server.scheduling.plan import Timed, audio_of, occurrence_items, related_programmes, time_occurrence
+from source_server.scheduling.plan import (
+    DEFAULT_KIND,
+    Timed,
+    length,
+    occurrence_items,
+    played,
+    related_programmes,
+    time_occurrence,
+)
 from source_server.scheduling.plan import timed_items as load_timed
 from source_server.scheduling.timing import occurrence, overlaps, why_not_on
 
@@ -55,10 +64,10 @@ class Check:
 
 
 def bulletin_problems(
-    db: Session, bulletin: Bulletin, area_path: Path, *, one_command: bool = True
+    db: Session, bulletin: Bulletin, area_path: Path, *, one_command: bool = True, kind: str = DEFAULT_KIND
 ) -> tuple[list[Problem], Reach]:
     """What makes a bulletin unplaceable in the programme of ``area_path`` whatever the time (``one_command``:
-    its reach there must fit one command)."""
+    its reach there must fit one command; ``kind``: the rendition the item would play)."""
     out: list[Problem] = []
     if bulletin.state not in PLAYABLE:
         out.append(
@@ -73,13 +82,23 @@ def bulletin_problems(
         out.append(
             Problem("emergency", "bulletin_id", "an emergency bulletin is sent at once, not placed in a programme")
         )
-    if audio_of(db, bulletin) is None:
+    rendition = bulletin.rendition(kind)
+    if rendition is None and kind == Capability.AUDIO.value:
         out.append(
             Problem(
                 "no_audio",
                 "bulletin_id",
                 "the bulletin has no audio yet, so its length is unknown: add a recording, a file or "
                 "synthesised speech first",
+            )
+        )
+    elif rendition is None or rendition.duration_ms is None:
+        out.append(
+            Problem(
+                "no_rendition",
+                "bulletin_id",
+                f"the bulletin has no {kind} rendition with a known length yet: add one first",
+                {"kind": kind},
             )
         )
     reach = bulletin_reach(db, bulletin).clip(area_path)
@@ -167,9 +186,11 @@ def check_slot(
     position: int | None,
     gap: timedelta,
     now: datetime,
+    kind: str = DEFAULT_KIND,
 ) -> Check:
-    """Every problem of placing ``bulletin`` in ``slot`` on local ``day`` at ``position`` (None: last)."""
-    problems, reach = bulletin_problems(db, bulletin, area_path)
+    """Every problem of placing ``bulletin``'s ``kind`` rendition in ``slot`` on local ``day`` at ``position``
+    (None: last)."""
+    problems, reach = bulletin_problems(db, bulletin, area_path, kind=kind)
     why = why_not_on(slot, day)
     if why is not None:
         problems.append(
@@ -185,6 +206,7 @@ def check_slot(
     pos = len(items) if position is None else min(max(position, 0), len(items))
     new = ScheduleItem(
         bulletin_id=bulletin.id,
+        content_kind=kind,
         programme_id=programme_id or 0,
         slot_id=slot.id,
         day=day,
@@ -228,21 +250,23 @@ def check_at(
     at: datetime,
     gap: timedelta,
     now: datetime,
+    kind: str = DEFAULT_KIND,
 ) -> Check:
-    """Every problem of a one-off item of ``bulletin`` starting at ``at`` (UTC)."""
-    problems, reach = bulletin_problems(db, bulletin, area_path)
-    media = audio_of(db, bulletin)
-    end = at + timedelta(milliseconds=media.duration_ms if media else 0)
+    """Every problem of a one-off item of ``bulletin``'s ``kind`` rendition starting at ``at`` (UTC)."""
+    problems, reach = bulletin_problems(db, bulletin, area_path, kind=kind)
+    rendition, media = played(db, bulletin, kind)
+    end = at + length(rendition)
     if at < now:
         problems.append(Problem("past", "at", f"{local(at)} is already past", {"start": at.isoformat()}))
     new = ScheduleItem(
         bulletin_id=bulletin.id,
+        content_kind=kind,
         programme_id=programme_id or 0,
         day=at.astimezone(LOCAL_TZ).date(),
         at=at,
         reach=reach.to_json(),
         state="planned",
     )
-    me = Timed(new, bulletin, media, at, end)
+    me = Timed(new, bulletin, rendition, media, at, end)
     problems += timing_problems(db, mine=[me], area_path=area_path, field_name="at", gap=gap, exclude=None)
     return Check(problems, reach, at, end, None)

@@ -41,6 +41,7 @@ class SchedulingErrorCode(StrEnum):
     SLOT_BUSY = "slot_busy"
     BEGUN = "begun"
     PLAYED = "played"
+    KIND_UNKNOWN = "kind_unknown"
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class ScheduleItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletins.id"), index=True)
+    content_kind: Mapped[str] = mapped_column(String(16), default="audio", server_default="audio")
+    """Which of the bulletin's renditions it plays (a ``protocols.Capability`` value; audio for loudspeakers)."""
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("programme_slots.id"))
     day: Mapped[date] = mapped_column(Date)
     """Local date of the slot occurrence, or of a one-off item's start."""

@@ -1,8 +1,10 @@
 """The computed programme: every live item with its start and end, read from the database (no changes).
 
 A slot item starts at its occurrence's start plus the lengths of the items before it and a gap after each;
-a one-off item starts at its fixed time. Cancelled items take no time. A bulletin without audio has no known
-length (counted as 0 and flagged). Reads bulletins and their audio rows (``dispatch.models.Media``).
+a one-off item starts at its fixed time. Cancelled items take no time. An item plays one rendition of its
+bulletin (``content_kind``: audio for loudspeakers) and lasts as long as that rendition; a bulletin without it
+has no known length (counted as 0 and flagged). Reads bulletins through ``bulletins.service`` and the stored
+files the renditions play (``dispatch.models.Media``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
-from source_server.bulletins.models import Bulletin
+from protocols import Capability
+from source_server.bulletins import service as bulletins
 from source_server.bulletins.reach import Reach
+from source_server.bulletins.service import Bulletin, Rendition
 from source_server.dispatch.models import Media
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
 from source_server.scheduling.timing import lay_out, occurrence
@@ -33,24 +37,28 @@ class ItemState(StrEnum):
 
 
 _CHUNK = 500
+DEFAULT_KIND = Capability.AUDIO.value
+"""What an item plays unless told: the audio rendition (loudspeakers)."""
 LIVE = (ItemState.PLANNED.value, ItemState.SENT.value, ItemState.DONE.value)
 """States that take time in an occurrence."""
 
 
 @dataclass
 class Timed:
-    """An item with the bulletin and audio it plays and its computed start and end (UTC)."""
+    """An item with the bulletin, the rendition (and its stored file) it plays, and its computed start and end
+    (UTC)."""
 
     item: ScheduleItem
     bulletin: Bulletin
+    rendition: Rendition | None
     media: Media | None
     start: datetime
     end: datetime
 
     @property
     def duration_ms(self) -> int | None:
-        """Length of its audio; None when the bulletin has none yet."""
-        return self.media.duration_ms if self.media else None
+        """Length of its rendition; None when the bulletin has none of that kind yet."""
+        return self.rendition.duration_ms if self.rendition else None
 
     @property
     def reach(self) -> Reach:
@@ -59,19 +67,15 @@ class Timed:
 
 
 def preload(db: Session, items: Iterable[ScheduleItem]) -> list[object]:
-    """Load the bulletins, audio rows and slots of ``items`` in a few queries, so the per-item lookups that
-    follow hit the session's identity map (a bulletin's versions and decisions stay unloaded until used).
-    The identity map holds objects weakly: keep the returned list while the lookups run."""
+    """Load the bulletins (with their renditions), stored files and slots of ``items`` in a few queries, so the
+    per-item lookups that follow hit the session's identity map (a bulletin's versions and decisions stay
+    unloaded until used). The identity map holds objects weakly: keep the returned list while the lookups run."""
     kept: list[object] = []
     rows = list(items)
-    bulletin_ids = sorted({i.bulletin_id for i in rows})
     slot_ids = sorted({i.slot_id for i in rows if i.slot_id is not None})
-    shas: set[str] = set()
-    for n in range(0, len(bulletin_ids), _CHUNK):
-        query = select(Bulletin).where(Bulletin.id.in_(bulletin_ids[n : n + _CHUNK]))
-        loaded = db.scalars(query.options(lazyload(Bulletin.versions), lazyload(Bulletin.decisions))).all()
-        shas.update(b.media_sha256 for b in loaded if b.media_sha256)
-        kept.extend(loaded)
+    loaded = bulletins.find_many(db, (i.bulletin_id for i in rows))
+    kept.extend(loaded.values())
+    shas = {r.media_sha256 for b in loaded.values() for r in b.renditions if r.media_sha256}
     ordered = sorted(shas)
     for n in range(0, len(ordered), _CHUNK):
         kept.extend(db.scalars(select(Media).where(Media.sha256.in_(ordered[n : n + _CHUNK]))).all())
@@ -80,9 +84,25 @@ def preload(db: Session, items: Iterable[ScheduleItem]) -> list[object]:
     return kept
 
 
-def audio_of(db: Session, bulletin: Bulletin) -> Media | None:
-    """The bulletin's audio row (None: no audio yet)."""
-    return db.get(Media, bulletin.media_sha256) if bulletin.media_sha256 else None
+def bulletin_of(db: Session, bulletin_id: int) -> Bulletin:
+    """The bulletin an item plays (items keep their bulletin: it always exists)."""
+    found = bulletins.find(db, bulletin_id)
+    if found is None:
+        raise LookupError(f"bulletin {bulletin_id} is gone")
+    return found
+
+
+def played(db: Session, bulletin: Bulletin, kind: str) -> tuple[Rendition | None, Media | None]:
+    """The bulletin's rendition of ``kind`` and its stored file (None, None: it has none yet)."""
+    rendition = bulletin.rendition(kind)
+    if rendition is None:
+        return None, None
+    return rendition, db.get(Media, rendition.media_sha256) if rendition.media_sha256 else None
+
+
+def length(rendition: Rendition | None) -> timedelta:
+    """How long a rendition plays (0 without one, or without a length of its own)."""
+    return timedelta(milliseconds=rendition.duration_ms or 0) if rendition else timedelta(0)
 
 
 def occurrence_items(db: Session, *, slot_id: int, day: date) -> list[ScheduleItem]:
@@ -98,18 +118,18 @@ def occurrence_items(db: Session, *, slot_id: int, day: date) -> list[ScheduleIt
 def time_occurrence(db: Session, slot: Slot, day: date, items: list[ScheduleItem], gap: timedelta) -> list[Timed]:
     """``items`` (in order) laid out from the occurrence's start."""
     start, _ = occurrence(slot, day)
-    bulletins = [db.get_one(Bulletin, i.bulletin_id) for i in items]
-    media = [audio_of(db, b) for b in bulletins]
-    spans = lay_out(start, [m.duration_ms if m else None for m in media], gap)
-    return [Timed(i, b, m, s, e) for i, b, m, (s, e) in zip(items, bulletins, media, spans, strict=True)]
+    found = [bulletin_of(db, i.bulletin_id) for i in items]
+    plays = [played(db, b, i.content_kind or DEFAULT_KIND) for i, b in zip(items, found, strict=True)]
+    spans = lay_out(start, [r.duration_ms if r else None for r, _ in plays], gap)
+    return [Timed(i, b, r, m, s, e) for i, b, (r, m), (s, e) in zip(items, found, plays, spans, strict=True)]
 
 
 def time_one_off(db: Session, item: ScheduleItem) -> Timed:
     """A one-off item at its fixed time."""
     assert item.at is not None
-    bulletin = db.get_one(Bulletin, item.bulletin_id)
-    media = audio_of(db, bulletin)
-    return Timed(item, bulletin, media, item.at, item.at + timedelta(milliseconds=media.duration_ms if media else 0))
+    bulletin = bulletin_of(db, item.bulletin_id)
+    rendition, media = played(db, bulletin, item.content_kind or DEFAULT_KIND)
+    return Timed(item, bulletin, rendition, media, item.at, item.at + length(rendition))
 
 
 def timed_items(
@@ -147,11 +167,11 @@ def timed_items(
 
 def _cancelled(db: Session, item: ScheduleItem) -> Timed:
     """A cancelled slot item takes no time; it is shown at the start it was last sent with (or its slot's)."""
-    bulletin = db.get_one(Bulletin, item.bulletin_id)
-    media = audio_of(db, bulletin)
+    bulletin = bulletin_of(db, item.bulletin_id)
+    rendition, media = played(db, bulletin, item.content_kind or DEFAULT_KIND)
     assert item.slot_id is not None
     start = item.sent_start or occurrence(db.get_one(Slot, item.slot_id), item.day)[0]
-    return Timed(item, bulletin, media, start, start)
+    return Timed(item, bulletin, rendition, media, start, start)
 
 
 def related_programmes(db: Session, area_path: tuple[str, ...]) -> list[Programme]:

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from protocols import Priority
 from source_server.accounts.service import READ_ROLES, Principal, audit
 from source_server.bulletins import service as bulletins
-from source_server.bulletins.models import Bulletin
 from source_server.bulletins.reach import communes_of
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import Action
 from source_server.db import utcnow
 from source_server.fleet import service as fleet
@@ -28,7 +28,7 @@ from source_server.scheduling.checks import bulletin_problems, check_slot
 from source_server.scheduling.exceptions import InvalidInput, NotFound, NotPermitted, PlacementRefused, Problem
 from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import ScheduleItem, Slot
-from source_server.scheduling.plan import ItemState, occurrence_items
+from source_server.scheduling.plan import DEFAULT_KIND, ItemState, bulletin_of, occurrence_items
 from source_server.scheduling.timing import local_day, occurrence, why_not_on
 
 WARNINGS = frozenset({"overfilled", "overlap"})
@@ -63,7 +63,7 @@ class PriorityInsertion:
 
 
 def _priority_of(db: Session, item: ScheduleItem) -> tuple[str, str]:
-    b = db.get_one(Bulletin, item.bulletin_id)
+    b = bulletin_of(db, item.bulletin_id)
     return b.priority, b.owner_area
 
 
@@ -132,6 +132,7 @@ def _insert_into(
                 created_by=principal.username,
                 created_at=stamp,
                 updated_at=stamp,
+                content_kind=DEFAULT_KIND,
             )
             items.insert(pos, item)
             for k, it in enumerate(items):
@@ -177,7 +178,7 @@ def insert_priority(
     source_ip: str | None = None,
 ) -> PriorityInsertion:
     """Insert a priority bulletin into the next slot occurrence of every commune it targets (its sender's roles)."""
-    bulletin = db.get(Bulletin, bulletin_id)
+    bulletin = bulletins.find(db, bulletin_id)
     owner_path = fleet.area_path(db, bulletin.owner_area) if bulletin else ()
     if bulletin is None or not principal.can(READ_ROLES, owner_path):
         raise NotFound("bulletin", bulletin_id)

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from protocols import Capability
 from source_server.accounts.service import Principal, audit
 from source_server.bulletins import service as bulletins
-from source_server.bulletins.models import Bulletin
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import Action
 from source_server.db import utcnow
 from source_server.scheduling import access
@@ -20,7 +21,7 @@ from source_server.scheduling.dayplan import DayPlan, PlanSlot, day_plan
 from source_server.scheduling.exceptions import InvalidInput, PlacementRefused, StateConflict
 from source_server.scheduling.exceptions import SchedulingErrorCode as Code
 from source_server.scheduling.models import ScheduleItem
-from source_server.scheduling.plan import ItemState, Timed, occurrence_items, time_occurrence
+from source_server.scheduling.plan import DEFAULT_KIND, ItemState, Timed, bulletin_of, occurrence_items, time_occurrence
 from source_server.scheduling.priority import insert_priority
 from source_server.scheduling.slots import SlotInput, create_slot, delete_slot, list_slots, update_slot
 from source_server.scheduling.timing import local_day, occurrence
@@ -56,8 +57,12 @@ def check_placement(
     at: datetime | None = None,
     gap: timedelta,
     now: datetime | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> Check:
-    """Every problem of placing the bulletin in a slot occurrence (slot and day) or at a time (``at``, UTC)."""
+    """Every problem of placing the bulletin's ``kind`` rendition (audio: loudspeakers) in a slot occurrence (slot
+    and day) or at a time (``at``, UTC)."""
+    if kind not in {c.value for c in Capability}:
+        raise InvalidInput(Code.KIND_UNKNOWN, "kind", f"must be one of {', '.join(c.value for c in Capability)}")
     ref = access.area(db, principal=principal, area_code=area_code)
     programme = access.programme_of(db, area_code=ref.code)
     bulletin = access.bulletin_for(db, principal=principal, bulletin_id=bulletin_id, where=ref.path)
@@ -68,7 +73,7 @@ def check_placement(
             raise InvalidInput(
                 Code.AT_WITHOUT_OFFSET, "at", "give the time with its offset, e.g. 2026-01-10T06:00:00+07:00"
             )
-        return check_at(db, bulletin=bulletin, area_path=ref.path, programme_id=pid, at=at, gap=gap, now=now)
+        return check_at(db, bulletin=bulletin, area_path=ref.path, programme_id=pid, at=at, gap=gap, now=now, kind=kind)
     if slot_id is None or day is None or at is not None:
         raise InvalidInput(Code.SLOT_OR_TIME, "slot_id", "give either a slot and a day, or a time")
     if position is not None and position < 0:
@@ -84,6 +89,7 @@ def check_placement(
         position=position,
         gap=gap,
         now=now,
+        kind=kind,
     )
 
 
@@ -131,9 +137,10 @@ def place(
     gap: timedelta,
     now: datetime | None = None,
     source_ip: str | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> ScheduleItem:
-    """Place an approved bulletin in a slot occurrence at ``position`` (None: last); PlacementRefused with every
-    problem otherwise."""
+    """Place an approved bulletin's ``kind`` rendition in a slot occurrence at ``position`` (None: last);
+    PlacementRefused with every problem otherwise."""
     ref = access.area(db, principal=principal, area_code=area_code, write=True, action="place a bulletin")
     check = check_placement(
         db,
@@ -145,6 +152,7 @@ def place(
         position=position,
         gap=gap,
         now=now,
+        kind=kind,
     )
     if check.problems:
         raise PlacementRefused(check.problems)
@@ -161,13 +169,14 @@ def place(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
+        content_kind=kind,
     )
     assert check.position is not None
     items.insert(check.position, item)
     _renumber(items)
     db.add(item)
     db.flush()
-    bulletin = db.get_one(Bulletin, bulletin_id)
+    bulletin = bulletin_of(db, bulletin_id)
     _scheduled(db, bulletin, principal.username)
     _audit_item(
         db,
@@ -193,11 +202,13 @@ def place_at(
     gap: timedelta,
     now: datetime | None = None,
     source_ip: str | None = None,
+    kind: str = DEFAULT_KIND,
 ) -> ScheduleItem:
-    """Place an approved bulletin once at a fixed time (UTC-aware); PlacementRefused with every problem otherwise."""
+    """Place an approved bulletin's ``kind`` rendition once at a fixed time (UTC-aware); PlacementRefused with every
+    problem otherwise."""
     ref = access.area(db, principal=principal, area_code=area_code, write=True, action="place a bulletin")
     check = check_placement(
-        db, principal=principal, area_code=ref.code, bulletin_id=bulletin_id, at=at, gap=gap, now=now
+        db, principal=principal, area_code=ref.code, bulletin_id=bulletin_id, at=at, gap=gap, now=now, kind=kind
     )
     if check.problems:
         raise PlacementRefused(check.problems)
@@ -213,10 +224,11 @@ def place_at(
         created_by=principal.username,
         created_at=stamp,
         updated_at=stamp,
+        content_kind=kind,
     )
     db.add(item)
     db.flush()
-    bulletin = db.get_one(Bulletin, bulletin_id)
+    bulletin = bulletin_of(db, bulletin_id)
     _scheduled(db, bulletin, principal.username)
     _audit_item(db, principal, "item_placed", item, ref.code, bulletin.title, source_ip, at=at.isoformat())
     return item
@@ -295,7 +307,7 @@ def remove(
     item.updated_at = utcnow()
     if item.slot_id is not None:
         _renumber(occurrence_items(db, slot_id=item.slot_id, day=item.day))
-    bulletin = db.get_one(Bulletin, item.bulletin_id)
+    bulletin = bulletin_of(db, item.bulletin_id)
     _audit_item(db, principal, "item_removed", item, ref.code, bulletin.title, source_ip, command_id=item.command_id)
     db.flush()
     return item

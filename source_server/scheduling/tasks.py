@@ -1,7 +1,8 @@
 """Sending the programme ahead: one idempotent sync from the database state, run by the leader's scheduler.
 
 For every item whose computed start is within the horizon and that is not sent yet, the sync creates the signed
-play command (``start_at`` = computed start, ``exp`` = its end plus a grace, the bulletin's priority and origin,
+play command of the rendition the item plays (``start_at`` = computed start, ``exp`` = its end, from the
+rendition's length, plus a grace, the bulletin's priority and origin,
 ``on_preempt=resume``) and writes the command's id on the item in the same transaction: after a crash either
 both exist or neither, so a restart neither repeats nor misses a send. An item whose start, audio or target
 changed since it was sent (a reorder, an insertion or removal before it, a slot moved, an edited bulletin) gets
@@ -20,10 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from protocols import CommandType, PreemptPolicy, SigningKey, StopBody, Target
+from protocols import Capability, CommandType, PreemptPolicy, SigningKey, StopBody, Target
 from source_server.bulletins import service as bulletins
-from source_server.bulletins.models import Bulletin
 from source_server.bulletins.reach import command_target
+from source_server.bulletins.service import Bulletin
 from source_server.bulletins.workflow import Action, State
 from source_server.config import Settings
 from source_server.db import utcnow
@@ -63,13 +64,14 @@ class SyncReport:
 
 
 def _held(t: Timed) -> str:
-    """Why an item may not be sent now (its bulletin went back for approval, lost its audio, or is not valid at
-    the item's time after an edit); empty when it may."""
+    """Why an item may not be sent now (its bulletin went back for approval, lost the rendition it plays, or is
+    not valid at the item's time after an edit); empty when it may."""
     b = t.bulletin
     if b.state not in PLAYABLE:
         return f"waiting: bulletin {b.state}"
-    if t.media is None:
-        return "waiting: the bulletin has no audio"
+    if t.rendition is None or t.media is None:
+        kind = t.item.content_kind
+        return "waiting: the bulletin has no audio" if kind == Capability.AUDIO else f"waiting: no {kind} rendition"
     if (b.valid_from and t.start < b.valid_from) or (b.valid_until and t.end > b.valid_until):
         return "waiting: outside the bulletin's validity"
     return ""
@@ -108,8 +110,8 @@ class _Sync:
         return command.id
 
     def _play(self, t: Timed, target: Target) -> None:
-        item, bulletin, media = t.item, t.bulletin, t.media
-        assert media is not None
+        item, bulletin, media, rendition = t.item, t.bulletin, t.media, t.rendition
+        assert media is not None and rendition is not None
         body = play_body(
             settings=self.settings, media=media, title=bulletin.title, start_at=t.start, on_preempt=PreemptPolicy.RESUME
         )
@@ -130,7 +132,7 @@ class _Sync:
             bulletin_id=bulletin.id,
         )
         item.command_id, item.state = command.id, SENT
-        item.sent_start, item.sent_duration_ms, item.sent_media_sha256 = t.start, media.duration_ms, media.sha256
+        item.sent_start, item.sent_duration_ms, item.sent_media_sha256 = t.start, rendition.duration_ms, media.sha256
         item.sent_target = target.model_dump(mode="json", exclude_none=True)
         item.note, item.updated_at = "", self.now
         bulletins.mark(self.db, bulletin=bulletin, action=Action.SCHEDULE, actor=ACTOR)
@@ -204,12 +206,9 @@ class _Sync:
 
     def drop_cancelled(self) -> None:
         """Items of cancelled bulletins are cancelled first, so the items after them move up in this same pass."""
-        rows = self.db.scalars(
-            select(ScheduleItem)
-            .join(Bulletin, Bulletin.id == ScheduleItem.bulletin_id)
-            .where(ScheduleItem.state.in_((PLANNED, SENT)), Bulletin.state == State.CANCELLED.value)
-        )
-        for item in rows:
+        pending = list(self.db.scalars(select(ScheduleItem).where(ScheduleItem.state.in_((PLANNED, SENT)))))
+        gone = bulletins.ids_in_state(self.db, state=State.CANCELLED.value, among={i.bulletin_id for i in pending})
+        for item in (i for i in pending if i.bulletin_id in gone):
             item.state, item.note, item.updated_at = CANCELLED, "the bulletin was cancelled", self.now
         self.db.flush()
 
@@ -230,11 +229,8 @@ class _Sync:
 
     def bulletins(self) -> None:
         """Scheduled → on air once an item's time has come; on air → done once nothing is left to play."""
-        moving = [
-            b
-            for b in (self.db.get_one(Bulletin, i) for i in sorted(self.touched))
-            if b.state in (State.SCHEDULED.value, State.ON_AIR.value)
-        ]
+        found = bulletins.find_many(self.db, self.touched)
+        moving = [found[i] for i in sorted(found) if found[i].state in (State.SCHEDULED.value, State.ON_AIR.value)]
         rows: dict[int, list[tuple[str, datetime | None]]] = {b.id: [] for b in moving}
         ids = sorted(rows)
         for n in range(0, len(ids), 500):

@@ -28,6 +28,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Tệp âm thanh đã tải lên bị thiếu trên máy chủ; vui lòng tải lại.",
         "en": "The uploaded audio file is missing on the server; please upload it again.",
     },
+    "bulletin.err.media_unknown": {
+        "vi": "Không tìm thấy tệp đã chọn trên máy chủ; vui lòng tải tệp lên trước.",
+        "en": "The chosen file is not on the server; please upload it first.",
+    },
+    "bulletin.err.media_wrong_type": {
+        "vi": "Tệp đã chọn không đúng loại cho hình thức phát này.",
+        "en": "The chosen file is not of the right type for this form of the bulletin.",
+    },
+    "bulletin.err.rendition_kind": {
+        "vi": "Hình thức phát không hợp lệ (âm thanh, chữ, hình ảnh, video hoặc phát trực tiếp).",
+        "en": "Unknown form of the bulletin (audio, text, image, video or stream).",
+    },
+    "bulletin.err.rendition_audio": {
+        "vi": "Âm thanh được tạo từ nội dung chữ, tải tệp lên, hoặc chọn tệp đã có.",
+        "en": "The audio is made from the text, uploaded, or chosen from a stored file.",
+    },
+    "bulletin.err.duration_invalid": {
+        "vi": "Thời lượng phải là một số dương.",
+        "en": "The length must be a positive number.",
+    },
+    "bulletin.err.duration_missing": {
+        "vi": "Vui lòng ghi thời gian hiển thị.",
+        "en": "Please say how long it is shown.",
+    },
+    "bulletin.err.stream_url": {
+        "vi": "Nguồn phát trực tiếp phải là một địa chỉ http(s).",
+        "en": "A stream is an http(s) address.",
+    },
+    "bulletin.err.stream_type": {
+        "vi": "Vui lòng ghi loại nội dung của nguồn phát trực tiếp, ví dụ audio/mpeg.",
+        "en": "Please say what the stream carries, e.g. audio/mpeg.",
+    },
+    "programme.err.kind": {
+        "vi": "Hình thức phát không hợp lệ.",
+        "en": "Unknown form of the bulletin.",
+    },
     "bulletin.err.command_not_play": {
         "vi": "Lệnh này không phải lượt phát của bản tin này.",
         "en": "This command is not a play of this bulletin.",
