@@ -86,7 +86,7 @@ def _seed(srv: LiveServer, *, communes: int, speakers: int, eboards: int) -> tup
                     path = (PROVINCE, commune, village) if village else (PROVINCE, commune)
                     groups = ("vung-lu",) if ci == 0 and n % 4 == 0 else ()
                     mqtt_password = issue_credentials(db, device_id=device_id)
-                    specs.append(DeviceSpec(device_id, path, groups, mqtt_password))
+                    specs.append(DeviceSpec(device_id, path, groups, mqtt_password, kind=DeviceKind(kind)))
         password = secrets.token_urlsafe(12)
         admin = create_user(
             db,
