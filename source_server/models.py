@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from source_server.accounts.models import ApiToken, AuditEntry, RoleGrant, User, WebSession
+from source_server.areas.models import Area
 from source_server.audio.dictionary.models import Abbreviation
 from source_server.bulletins.models import Bulletin, BulletinDecision, BulletinVersion, Category, Rendition
 from source_server.db import Base
 from source_server.dispatch.models import Command, Delivery, Media, OutboxMessage
-from source_server.fleet.models import Alarm, Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
+from source_server.fleet.models import Alarm, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 from source_server.scheduling.models import Programme, ScheduleItem, Slot
 
 __all__ = [

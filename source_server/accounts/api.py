@@ -17,8 +17,8 @@ from source_server.accounts import people, queries
 from source_server.accounts.queries import AuditFilter
 from source_server.accounts.schemas import AuditPage, AuditRead, Grant, Me, TokenCreate, TokenCreated, TokenRead
 from source_server.accounts.service import ADMIN_ROLES, Principal, audit
+from source_server.areas import tree
 from source_server.deps import CurrentUser, SessionDep, client_ip
-from source_server.fleet import service as fleet
 
 router = APIRouter()
 
@@ -94,11 +94,11 @@ def _audit_filter(
     granted = principal.areas_for(ADMIN_ROLES)
     if not granted:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "The audit log is for administrators.")
-    areas = fleet.list_areas(db)
+    areas = tree.list_areas(db)
     if any(a.code in granted and a.level == "province" for a in areas):
         scope = None
     else:
-        scope = {a.code for a in areas if granted & set(fleet.area_path(db, a.code))} | granted
+        scope = {a.code for a in areas if granted & set(tree.area_path(db, a.code))} | granted
     return AuditFilter(actor=actor, action=action, area=area, since=since, until=until, areas=scope)
 
 

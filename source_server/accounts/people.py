@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from source_server.accounts.models import ApiToken, RoleGrant, User, WebSession
 from source_server.accounts.passwords import WeakPassword, check_policy, hash_password, verify_password
 from source_server.accounts.service import ADMIN_ROLES, Principal, Role, audit, create_user, issue_token, set_password
-from source_server.fleet import service as fleet
+from source_server.areas import tree
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
@@ -47,7 +47,7 @@ class Reach:
 
     def covers(self, area_code: str, db: Session) -> bool:
         """True when ``area_code`` lies inside the reach."""
-        return bool(self.codes & set(fleet.area_path(db, area_code) or (area_code,)))
+        return bool(self.codes & set(tree.area_path(db, area_code) or (area_code,)))
 
 
 def reach_of(principal: Principal) -> Reach:
@@ -83,7 +83,7 @@ def _check_grants(db: Session, reach: Reach, grants: Iterable[tuple[str, str]]) 
             r = Role(role)
         except ValueError:
             raise PeopleError("grants", f"unknown role {role!r}", "unknown_role", role=role) from None
-        area = fleet.get_area(db, area_code)
+        area = tree.get_area(db, area_code)
         if area is None or area.level not in ("province", "commune"):
             raise PeopleError("grants", f"{area_code} is not a province or commune", "not_area", area=area_code)
         if r in (Role.PROVINCE_ADMIN, Role.PROVINCE_OPERATOR) and area.level != "province":

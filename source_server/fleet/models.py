@@ -1,4 +1,5 @@
-"""Tables of the fleet: areas, devices, groups, presence, connectivity history, alarms."""
+"""Tables of the fleet: devices, groups, presence, connectivity history, alarms (``Area``, the tree they are placed
+in, is ``source_server.areas``, re-exported here)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from source_server.areas.models import Area as Area  # re-exported: the tree devices are placed in
 from source_server.db import Base, UtcDateTime, utcnow
-
-
-class Area(Base):
-    """A node of the administrative tree: province → commune (xã/phường/đặc khu) → village (thôn/tổ)."""
-
-    __tablename__ = "areas"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(16))  # province | commune | village
-    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
-    active: Mapped[bool] = mapped_column(default=True)
-    """False for a commune merged away (kept so history still names it)."""
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Device(Base):

@@ -20,11 +20,14 @@ from sqlalchemy.orm import Session
 from protocols import Capability
 from protocols.topics import ID_PATTERN
 from source_server.accounts.service import audit
+from source_server.areas.tree import LEVELS as LEVELS
+from source_server.areas.tree import PARENT_LEVEL as PARENT_LEVEL
+from source_server.areas.tree import area_path as area_path
+from source_server.areas.tree import get_area as get_area
+from source_server.areas.tree import list_areas as list_areas
 from source_server.fleet.kinds import KINDS, can_render
 from source_server.fleet.models import Area, Device, DeviceAreaChange, DeviceEvent, DeviceGroup, Presence
 
-LEVELS = ("province", "commune", "village")
-PARENT_LEVEL = {"province": None, "commune": "province", "village": "commune"}
 DEVICE_FIELDS = ("kind", "name", "vendor", "model", "commune_code", "village_code", "lat", "lon", "groups", "tags")
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
 
@@ -93,31 +96,6 @@ def valid_id(value: str) -> bool:
 
 
 # ---------------------------------------------------------------- areas
-
-
-def get_area(db: Session, code: str) -> Area | None:
-    """One area by code."""
-    return db.get(Area, code)
-
-
-def area_path(db: Session, code: str) -> tuple[str, ...]:
-    """Codes from the province down to ``code`` (inclusive)."""
-    path: list[str] = []
-    area = db.get(Area, code)
-    while area is not None:
-        path.insert(0, area.code)
-        area = db.get(Area, area.parent_code) if area.parent_code else None
-    return tuple(path)
-
-
-def list_areas(db: Session, *, include_inactive: bool = True) -> list[Area]:
-    """Every area, parents before children, then by code."""
-    stmt = select(Area)
-    if not include_inactive:
-        stmt = stmt.where(Area.active.is_(True))
-    rows = list(db.scalars(stmt))
-    order = {lvl: i for i, lvl in enumerate(LEVELS)}
-    return sorted(rows, key=lambda a: (order.get(a.level, 9), a.code))
 
 
 def check_area_fields(db: Session, *, code: str, level: str, parent_code: str | None) -> None:
