@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from source_server.audio.tts_edge import EdgeTtsEngine
 from source_server.audio.tts_espeak import EspeakNgEngine
 from source_server.audio.tts_setup import build_chain
+from source_server.broker import free_port
 from source_server.config import Settings
 
 ENV_NAMES = {
@@ -40,7 +41,7 @@ def production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, obj
     env = {
         "NGUON_ENV": "production",
         "NGUON_DATABASE_URL": "postgresql+psycopg://nguon:secret@127.0.0.1/nguon",
-        "NGUON_MQTT_URL": "mqtt://127.0.0.1:1883",
+        "NGUON_MQTT_URL": f"mqtt://127.0.0.1:{free_port()}",  # parsed, never connected
         "NGUON_MQTT_USERNAME": "nguon-server",
         "NGUON_MQTT_PASSWORD": "long-random",
         "NGUON_SIGNING_KEY_PATH": str(key),

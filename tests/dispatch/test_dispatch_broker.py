@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlparse
 
 import aiomqtt
 import pytest
 
+from device_agent.mqtt import parse_broker_url
 from protocols import Keyring, Target, open_envelope
 from source_server.dispatch.service import create_broadcast
 from source_server.dispatch.tasks import Dispatcher
@@ -27,8 +27,8 @@ class AiomqttPublisher:
 
 
 async def test_a_commune_broadcast_reaches_a_subscriber(db, settings, signer, store, media, fleet, broker_url) -> None:
-    url = urlparse(broker_url)
-    host, port = url.hostname or "127.0.0.1", url.port or 1883
+    url = parse_broker_url(broker_url)  # the configured broker, its own port
+    host, port = url.host, url.port
     async with (
         aiomqtt.Client(host, port, identifier="test-device-d-V21-0") as device,
         aiomqtt.Client(host, port, identifier="test-server-dispatch") as server,

@@ -8,11 +8,11 @@ guards against: with the commit signals stopped, a committed command sits in the
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlparse
 
 import aiomqtt
 import pytest
 
+from device_agent.mqtt import parse_broker_url
 from protocols import CommandType, Keyring, SetVolumeBody, Target, open_envelope
 from source_server.dispatch.service import create_command
 from source_server.runtime import Runtime
@@ -31,12 +31,12 @@ def _queue_volume(runtime: Runtime, volume: int) -> str:
 
 
 async def test_a_committed_command_is_sent_without_a_manual_wake(settings, fleet, broker_url) -> None:
-    url = urlparse(broker_url)
+    url = parse_broker_url(broker_url)  # the configured broker, its own port
     runtime = Runtime(settings)
     await runtime.start()
     try:
         assert await runtime.mqtt.wait_connected(10)
-        async with aiomqtt.Client(url.hostname or "127.0.0.1", url.port or 1883, identifier="test-dev-C2") as device:
+        async with aiomqtt.Client(url.host, url.port, identifier="test-dev-C2") as device:
             await device.subscribe(TOPIC, qos=1)
             runtime.dispatcher.poll_s = 3600.0
             runtime.dispatcher.wake()  # the pass in flight ends and the loop waits again, now for an hour

@@ -8,12 +8,12 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse
 
 import aiomqtt
 import pytest
 from sqlalchemy import select
 
+from device_agent.mqtt import parse_broker_url
 from protocols import Keyring, Priority, Target, open_envelope
 from source_server.dispatch.models import OutboxMessage
 from source_server.dispatch.outbox import LanePolicy, Sent, enqueue
@@ -106,8 +106,8 @@ def free_url() -> Iterator[str]:
 @pytest.fixture
 async def device(broker_url: str) -> AsyncIterator[aiomqtt.Client]:
     """A subscriber on the province's command topic, as every speaker of province 64 is."""
-    url = urlparse(broker_url)
-    async with aiomqtt.Client(url.hostname or "127.0.0.1", url.port or 1883, identifier="test-dev-outbox") as client:
+    url = parse_broker_url(broker_url)  # the configured broker, its own port
+    async with aiomqtt.Client(url.host, url.port, identifier="test-dev-outbox") as client:
         await client.subscribe("nguon/v1/area/64/cmd", qos=1)
         yield client
 
