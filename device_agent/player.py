@@ -101,18 +101,23 @@ class CommandPlayer:
                 tmp.write(item.data)
                 tmp.flush()
                 file = Path(tmp.name)
-            proc = await asyncio.create_subprocess_exec(
-                *self.argv(item, file), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-            )
-            try:
-                _, err = await proc.communicate()
-            except asyncio.CancelledError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-                raise
-            if proc.returncode != 0:
-                raise RuntimeError(f"{self.program} exited {proc.returncode}: {err.decode(errors='replace')[-200:]}")
+            await run_player(self.program, self.argv(item, file))
+
+
+async def run_player(program: str, argv: list[str]) -> None:
+    """Run a player process to its end; killed when cancelled; RuntimeError with its last words on failure."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        _, err = await proc.communicate()
+    except asyncio.CancelledError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"{program} exited {proc.returncode}: {err.decode(errors='replace')[-200:]}")
 
 
 def make_player(name: str) -> Player:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from device_agent.exceptions import RenderError
-from device_agent.player import CommandPlayer, NullPlayer, Playable, Player
+from device_agent.player import CommandPlayer, NullPlayer, Playable, Player, run_player
 from protocols import Capability, DeviceKind, PlayBody, content_capability
 
 OPEN_ENDED_MS = 7 * 24 * 3600 * 1000
@@ -147,19 +147,7 @@ class StreamRenderer:
             left = item.duration_ms - item.offset_ms
             await asyncio.sleep(max(0, left) / 1000 if item.duration_ms < OPEN_ENDED_MS else OPEN_ENDED_MS / 1000)
             return
-        proc = await asyncio.create_subprocess_exec(
-            *self.argv(item), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            _, err = await proc.communicate()
-        except asyncio.CancelledError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            raise
-        if proc.returncode != 0:
-            raise RuntimeError(f"{self.program} exited {proc.returncode}: {err.decode(errors='replace')[-200:]}")
+        await run_player(self.program, self.argv(item))
 
 
 _IMAGE_MAGIC = {
